@@ -1,0 +1,26 @@
+from django.db.models import Q
+
+from weizhili.accounts.scope import get_in_scope_or_404, within_scope
+
+from .crypto import lookup_hash
+from .models import Person
+
+
+def person_list(*, user):
+    return within_scope(Person.objects.select_related("place"), user)
+
+
+def person_get(*, user, person_id: int) -> Person:
+    return get_in_scope_or_404(Person.objects.select_related("place"), user, pk=person_id)
+
+
+def person_search(*, user, q: str = ""):
+    """Name fragment, or an exact phone / ID number (matched by keyed hash, never by decrypting)."""
+    qs = person_list(user=user)
+    q = (q or "").strip()
+    if not q:
+        return qs
+    digits = q.replace(" ", "").upper()
+    if digits.isdigit() and len(digits) >= 7 or (len(digits) == 18 and digits[:17].isdigit()):
+        return qs.filter(Q(phone_hash=lookup_hash(digits)) | Q(id_hash=lookup_hash(digits)))
+    return qs.filter(name__contains=q)
