@@ -1,5 +1,6 @@
 """Writing and verifying the audit log. Every service calls `audit_record` inside its own transaction,
 so a business write fails when its audit row cannot be written."""
+import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,7 +14,7 @@ from .models import AuditEntry, AuditHead, AuditResult
 
 
 def _stamp(value) -> str:
-    return value.astimezone(timezone.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @transaction.atomic

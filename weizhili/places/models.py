@@ -72,12 +72,6 @@ class Place(MP_Node):
     def is_compound(self) -> bool:
         return self.kind == PlaceKind.COMPOUND
 
-    def full_name(self, ancestors: list["Place"] | None = None) -> str:
-        """Community/compound/building/unit/room joined, without the street (as people write addresses)."""
-        chain = ancestors if ancestors is not None else list(self.get_ancestors())
-        parts = [p.name for p in chain if p.kind != PlaceKind.STREET] + [self.name]
-        return " ".join(parts)
-
 
 class PlaceAlias(models.Model):
     """Another name of a compound (people and hotline operators write names many ways)."""

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "weizhili.accounts",
     "weizhili.party",
     "weizhili.insight",
+    "weizhili.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,123 @@
+"""Every persona × every page and endpoint × objects inside and outside its scope: zero leaks.
+
+An object outside the user's scope must answer 404 (exactly like a missing one); list pages must not show
+anything from outside the scope. New URL patterns must be added here (see test_every_page_is_in_the_matrix).
+"""
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from weizhili.party.models import PartyMember
+
+from .. import factories
+
+# Patterns that hold no domain data, or are covered by their own tests (login policy, admin separation).
+NOT_DOMAIN = {"login", "totp_verify", "logout", "password_change", "totp_setup", "set_language",
+              "javascript-catalog"}
+
+
+@pytest.fixture
+def world(tree, personas):
+    """Distinctly named objects on both sides of the street, so that a leak shows up as a name."""
+    east_branch = factories.make_branch(tree["east_compound"], name="东苑院落党支部")
+    west_branch = factories.make_branch(tree["west_compound"], name="西苑院落党支部")
+    east_person = factories.make_person(tree["east_household"], name="东明亮", phone="13811112222")
+    west_person = factories.make_person(tree["west_household"], name="西清风", phone="13933334444")
+    PartyMember.objects.create(person=east_person, org=east_branch, place=tree["east_household"])
+    PartyMember.objects.create(person=west_person, org=west_branch, place=tree["west_household"])
+    return {
+        "places": {k: tree[k] for k in ("street", "east", "west", "east_compound", "west_compound",
+                                        "east_building", "west_building", "east_household", "west_household")},
+        "orgs": {"east_branch": east_branch, "west_branch": west_branch},
+        "people": {"east_person": east_person, "west_person": west_person},
+    }
+
+
+def _visible(user, place) -> bool:
+    return user.scope_path is not None and place.path.startswith(user.scope_path)
+
+
+DETAIL_ENDPOINTS = [
+    # (url name, object group, how to find the object's place, method)
+    ("place_detail", "places", lambda o: o, "get"),
+    ("places:children", "places", lambda o: o, "get"),
+    ("party:detail", "orgs", lambda o: o.place, "get"),
+    ("people:detail", "people", lambda o: o.place, "get"),
+    ("people:unmask", "people", lambda o: o.place, "post"),
+]
+LIST_ENDPOINTS = ["insight:home", "places:browser", "party:browser", "party:members", "people:list"]
+PERSONAS = ["street_cadre", "community_worker", "branch_secretary", "building_leader", "grid_worker",
+            "volunteer", "resident", "partner_unit", "outsider"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_detail_endpoints_answer_404_outside_scope(client, world, personas, persona):
+    user = personas[persona]
+    client.force_login(user)
+    checked = 0
+    for name, group, place_of, method in DETAIL_ENDPOINTS:
+        for key, obj in world[group].items():
+            url = reverse(name, args=[obj.pk])
+            response = getattr(client, method)(url)
+            if _visible(user, place_of(obj)):
+                assert response.status_code in (200, 403), f"{persona} {name} {key}: {response.status_code}"
+            else:
+                assert response.status_code == 404, f"LEAK {persona} {name} {key}: {response.status_code}"
+            checked += 1
+    assert checked == 9 * 2 + 2 + 2 * 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_list_pages_show_nothing_outside_scope(client, world, personas, persona):
+    user = personas[persona]
+    client.force_login(user)
+    west_markers = ["西苑小区", "西苑院落党支部", "西*风", "139****4444"]
+    east_markers = ["东苑小区", "东苑院落党支部", "东*亮"]
+    sees_west = _visible(user, world["places"]["west_household"])
+    for name in LIST_ENDPOINTS:
+        response = client.get(reverse(name))
+        body = response.content.decode()
+        if user.scope_path is None:
+            # no scope at all: an empty page or 404, never data
+            assert response.status_code in (200, 404), f"{persona} {name}"
+            assert not any(m in body for m in west_markers + east_markers), f"LEAK {persona} {name}"
+            continue
+        assert response.status_code == 200, f"{persona} {name}: {response.status_code}"
+        for marker in west_markers:
+            if not sees_west:
+                assert marker not in body, f"LEAK {persona} {name}: {marker}"
+    # the pages do show what is in scope (the test would pass vacuously otherwise)
+    if persona in ("street_cadre", "community_worker", "branch_secretary"):
+        assert "东苑院落党支部" in client.get(reverse("party:browser")).content.decode()
+        assert "东*亮" in client.get(reverse("people:list")).content.decode()
+    if persona == "street_cadre":
+        assert all(m in client.get(reverse("party:members")).content.decode() for m in ["西*风", "东*亮"])
+
+
+@pytest.mark.django_db
+def test_search_by_phone_stays_in_scope(client, world, personas):
+    client.force_login(personas["community_worker"])
+    assert "东*亮" in client.get(reverse("people:list"), {"q": "13811112222"}).content.decode()
+    body = client.get(reverse("people:list"), {"q": "13933334444"}).content.decode()
+    assert "西*风" not in body and "139****4444" not in body
+    client.force_login(personas["street_cadre"])
+    assert "西*风" in client.get(reverse("people:list"), {"q": "13933334444"}).content.decode()
+
+
+def _named_patterns(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for item in resolver.url_patterns:
+        if isinstance(item, URLResolver):
+            if item.app_name == "admin":
+                continue
+            ns = f"{namespace}{item.namespace}:" if item.namespace else namespace
+            yield from _named_patterns(item, ns)
+        elif isinstance(item, URLPattern) and item.name:
+            yield f"{namespace}{item.name}"
+
+
+def test_every_page_is_in_the_matrix():
+    covered = {name for name, *_rest in DETAIL_ENDPOINTS} | set(LIST_ENDPOINTS)
+    missing = [n for n in _named_patterns() if n not in covered and n.split(":")[-1] not in NOT_DOMAIN]
+    assert missing == [], f"add these endpoints to the scope matrix: {missing}"

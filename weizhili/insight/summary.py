@@ -1,0 +1,26 @@
+"""The counts an operator checks after an import or upgrade. Later domains add their own sections here."""
+from django.db.models import Count
+
+from weizhili.accounts.models import User
+from weizhili.party.models import OrgLevel, PartyMember, PartyOrg, Registration, RoleHolder
+from weizhili.people.models import Person
+from weizhili.places.models import Place, PlaceKind
+
+
+def _by(qs, field: str, choices) -> dict[str, int]:
+    counts = dict(qs.values_list(field).annotate(n=Count("id")).order_by())
+    return {value: counts.get(value, 0) for value in choices}
+
+
+def summary() -> dict:
+    return {
+        "places": _by(Place.objects.all(), "kind", PlaceKind.values),
+        "party_orgs": _by(PartyOrg.objects.all(), "level", OrgLevel.values),
+        "members": {"total": PartyMember.objects.count(),
+                    **_by(PartyMember.objects.all(), "registration", Registration.values),
+                    "shows_identity": PartyMember.objects.filter(shows_identity=True).count()},
+        "persons": Person.objects.count(),
+        "role_holders": RoleHolder.objects.count(),
+        "users": {"total": User.objects.count(), "active": User.objects.filter(is_active=True).count(),
+                  "demo": User.objects.filter(is_demo=True).count()},
+    }
