@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+
 
 from . import factories
 
@@ -25,3 +27,15 @@ def personas(tree):
         "partner_unit": mk(Role.PARTNER_UNIT, tree["east"], username="partner"),
         "outsider": mk(Role.RESIDENT, None, username="outsider"),
     }
+
+
+@pytest.fixture
+def flushable_audit(transactional_db):
+    """Transactional tests end with a flush (DELETE on SQLite), which the append-only trigger refuses:
+    lift the SQLite triggers for the flush and put them back for the next test. (PostgreSQL flushes with
+    TRUNCATE, which row triggers do not see.)"""
+    from weizhili.audit.migrations import _append_only as guard
+
+    guard.install(connection)
+    yield
+    guard.remove(connection)

@@ -33,6 +33,7 @@ def descendant_counts(parent: Place) -> dict[str, dict[str, int]]:
     rows = (
         Place.objects.filter(path__startswith=parent.path, depth__gt=parent.depth + 1)
         .annotate(prefix=Substr("path", 1, length))
+        .order_by()
         .values("prefix", "kind")
         .annotate(n=Count("id"))
     )
@@ -43,7 +44,7 @@ def descendant_counts(parent: Place) -> dict[str, dict[str, int]]:
 
 
 def subtree_kind_counts(node: Place) -> dict[str, int]:
-    rows = Place.objects.filter(path__startswith=node.path).values("kind").annotate(n=Count("id"))
+    rows = Place.objects.filter(path__startswith=node.path).order_by().values("kind").annotate(n=Count("id"))
     return {row["kind"]: row["n"] for row in rows}
 
 

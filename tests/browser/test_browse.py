@@ -1,0 +1,92 @@
+"""In Debian chromium: log in as personas of the demo street and browse the trees. The screenshots taken here
+are the ones in the user guide (docs/guide/img), so the guide cannot drift from the product."""
+import os
+from pathlib import Path
+
+import pytest
+
+from weizhili.accounts.models import User
+from weizhili.demo.builder import DemoBuilder
+
+GUIDE_IMG = Path(__file__).resolve().parents[2] / "docs" / "guide" / "img"
+PASSWORD = "Demo-pass-2026!"
+pytestmark = pytest.mark.browser
+
+
+def shot(page, name: str) -> None:
+    # Screenshots are written once per run on SQLite (the guide's pictures); the PostgreSQL run checks only.
+    if not os.environ.get("TEST_DATABASE_URL"):
+        GUIDE_IMG.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(GUIDE_IMG / f"{name}.png"), full_page=False)
+
+
+def login(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+
+
+@pytest.fixture
+def demo(flushable_audit):
+    DemoBuilder().build()
+    for user in User.objects.all():
+        user.set_password(PASSWORD)
+        user.save(update_fields=["password"])
+
+
+def test_street_cadre_browses_the_place_tree(page, live_server, demo):
+    base = live_server.url
+    page.goto(f"{base}/")
+    assert "/login/" in page.url
+    shot(page, "login")
+    login(page, base, "street_cadre")
+    page.wait_for_selector("text=组织覆盖")
+    page.wait_for_function("window.weizhiliMaps && window.weizhiliMaps['map'].layer.getLayers().length > 100")
+    shot(page, "home-street-cadre")
+    assert page.locator(".stat .n").first.inner_text() == "15"  # communities
+
+    page.click("nav >> text=区划")
+    page.wait_for_selector("#place-tree")
+    page.click("li:has(> a:text-is('龙泉社区')) > button.toggle")
+    page.wait_for_selector("a:text-is('君临天下小区')")
+    page.click("li:has(> a:text-is('君临天下小区')) > button.toggle")
+    page.wait_for_selector("li:has(> a:text-is('君临天下小区')) a:text-is('1号楼')")
+    shot(page, "place-tree")
+
+    page.click("a:text-is('君临天下小区')")
+    page.wait_for_selector("h1:has-text('君临天下小区')")
+    assert page.locator("text=君临天下院落党支部").count() >= 1
+    assert page.locator("text=君临天下花园").count() == 1  # an alias
+    page.wait_for_function("window.weizhiliMaps && window.weizhiliMaps['map'].layer.getLayers().length === 1")
+    shot(page, "compound-page")
+
+    page.click("nav >> text=党组织")
+    page.wait_for_selector("text=五级组织架构")
+    assert "75" in page.locator(".stat .n").first.inner_text()
+    shot(page, "org-browser")
+
+    page.click("nav >> text=人员")
+    page.fill("input[name=q]", "王")
+    page.click("button:has-text('查询')")
+    page.wait_for_selector("#people-table")
+    phones = page.locator("#people-table td:nth-child(3)").all_inner_texts()
+    assert phones and all("****" in p for p in phones)
+    shot(page, "people-list")
+
+
+def test_branch_secretary_sees_one_compound_on_a_phone(phone_page, live_server, demo):
+    page, base = phone_page, live_server.url
+    login(page, base, "junlin_secretary")
+    page.wait_for_selector("text=组织覆盖")
+    assert "君临天下小区" in page.inner_text("main")
+    shot(page, "home-branch-secretary-phone")
+    page.goto(f"{base}/places/")
+    names = page.locator("#place-tree > ul > li > a").all_inner_texts()
+    assert names and all(n.endswith("号楼") for n in names)
+    # another compound of the same street is out of scope: 404, as if it did not exist
+    from weizhili.places.models import Place
+
+    other = Place.objects.get(kind="compound", name="一职专宿舍")
+    response = page.goto(f"{base}/places/{other.pk}/")
+    assert response.status == 404
