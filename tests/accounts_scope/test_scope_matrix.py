@@ -121,3 +121,11 @@ def test_every_page_is_in_the_matrix():
     covered = {name for name, *_rest in DETAIL_ENDPOINTS} | set(LIST_ENDPOINTS)
     missing = [n for n in _named_patterns() if n not in covered and n.split(":")[-1] not in NOT_DOMAIN]
     assert missing == [], f"add these endpoints to the scope matrix: {missing}"
+
+
+@pytest.mark.django_db
+def test_admin_login_goes_through_the_platform_login(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+    assert "next=%2Fadmin%2F" in response["Location"]

@@ -90,3 +90,37 @@ def test_branch_secretary_sees_one_compound_on_a_phone(phone_page, live_server, 
     other = Place.objects.get(kind="compound", name="一职专宿舍")
     response = page.goto(f"{base}/places/{other.pk}/")
     assert response.status == 404
+
+
+def test_community_worker_unmasks_one_phone_and_it_is_audited(page, live_server, demo):
+    from weizhili.audit.models import AuditEntry
+
+    base = live_server.url
+    login(page, base, "longquan_worker")
+    page.wait_for_selector("text=组织覆盖")
+    assert "龙泉社区" in page.inner_text("main")
+    shot(page, "home-community-worker")
+    page.click("nav >> text=人员")
+    page.click("#people-table tr:nth-child(2) td:first-child a")
+    page.wait_for_selector("#person-card")
+    masked = page.locator("#person-card tr:nth-child(4) td").inner_text()
+    assert "****" in masked
+    before = AuditEntry.objects.filter(action="person.unmask").count()
+    page.click("text=查看完整信息")
+    page.wait_for_selector("#unmasked strong")
+    full = page.locator("#unmasked strong").first.inner_text()
+    assert full.isdigit() and len(full) == 11 and full[:3] == masked[:3] and full[-4:] == masked[-4:]
+    shot(page, "person-unmasked")
+    assert AuditEntry.objects.filter(action="person.unmask").count() == before + 1
+
+
+def test_auditor_reads_the_audit_log_and_nothing_else(page, live_server, demo):
+    base = live_server.url
+    login(page, base, "auditor")
+    page.wait_for_selector("text=查看审计日志")
+    assert page.locator("nav >> text=区划").count() == 0
+    page.click("text=查看审计日志")
+    page.wait_for_selector("#result_list")
+    assert page.locator("#result_list tbody tr").count() >= 1
+    shot(page, "audit-log")
+    assert page.goto(f"{base}/places/").status == 404

@@ -42,7 +42,7 @@ def subtree_ensure(parent: Place | None, specs: list[NodeSpec], *, batch_size: i
     base_path = parent.path if parent else ""
     base_depth = parent.depth if parent else 0
     existing_qs = Place.objects.filter(path__startswith=base_path) if parent else Place.objects.all()
-    existing = list(existing_qs.only("id", "path", "depth", "numchild", "name", "kind"))
+    existing = list(existing_qs)
     by_parent_name: dict[tuple[str, str], Place] = {}
     last_step: dict[str, int] = {}
     by_path: dict[str, Place] = {}

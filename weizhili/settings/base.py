@@ -2,7 +2,6 @@
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -146,4 +145,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
 
-ADMIN_SITE_TITLE = _("微治理 管理后台")
