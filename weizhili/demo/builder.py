@@ -27,6 +27,7 @@ from weizhili.people.crypto import lookup_hash
 from weizhili.people.models import Person
 from weizhili.people.validation import id_check_digit
 from weizhili.places.models import CompoundKind, Place, PlaceAlias, PlaceKind
+from weizhili.places.selectors import place_labels
 from weizhili.places.treeops import NodeSpec, subtree_ensure
 
 from . import names
@@ -413,7 +414,8 @@ class DemoBuilder:
         for username, role, node, person, staff in personas:
             user, password = user_create(username=username, role=role, place=node, person=person, is_demo=True,
                                          is_staff=staff)
-            self.result.accounts.append((username, password, str(Role(role).label), node.name if node else "—"))
+            label = place_labels([node]).get(node.pk, node.name) if node else "—"
+            self.result.accounts.append((username, password, str(Role(role).label), label))
 
     def build(self) -> DemoResult:
         with transaction.atomic():
