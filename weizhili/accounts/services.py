@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from weizhili.audit.models import AuditResult
+from weizhili.audit.models import AuditEntry, AuditResult
 from weizhili.audit.services import audit_record
 
 from .models import TOTP_REQUIRED_ROLES, User
@@ -49,6 +49,18 @@ def user_set_password(*, user: User, password: str) -> None:
     user.must_change_password = False
     user.save(update_fields=["password", "password_changed_at", "must_change_password"])
     audit_record(action="user.password_change", obj=user, user=user)
+
+
+def login_throttled(source: str) -> bool:
+    """Too many failed logins from one address in the window (any usernames): slow down guessing.
+
+    Counted from the audit log itself, so every web process sees the same number without a shared cache."""
+    if not source:
+        return False
+    since = timezone.now() - timedelta(minutes=settings.WEIZHILI_LOGIN_IP_WINDOW_MINUTES)
+    failures = AuditEntry.objects.filter(action="login", result=AuditResult.FAILED, source=source,
+                                         created_at__gte=since).count()
+    return failures >= settings.WEIZHILI_LOGIN_IP_LIMIT
 
 
 def user_is_locked(user: User) -> bool:

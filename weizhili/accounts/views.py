@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from weizhili.audit.middleware import client_address
 from weizhili.audit.models import AuditResult
 from weizhili.audit.services import audit_record
 
@@ -30,6 +31,12 @@ def _next_url(request) -> str:
 
 def login_view(request):
     form = LoginForm(request.POST or None)
+    if request.method == "POST" and services.login_throttled(client_address(request)):
+        form.is_valid()
+        form.add_error(None, _("登录尝试过于频繁，请 10 分钟后再试。"))
+        audit_record(action="login", result=AuditResult.DENIED, username=request.POST.get("username", "")[:150],
+                     detail={"reason": "address throttled"})
+        return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)}, status=429)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
         user = User.objects.filter(username=username).first()

@@ -10,7 +10,7 @@ class Actor:
     source: str = ""  # remote address, or "cli"
 
 
-_current: contextvars.ContextVar[Actor] = contextvars.ContextVar("weizhili_actor", default=Actor(source="cli"))
+_current: contextvars.ContextVar[Actor] = contextvars.ContextVar("weizhili_actor", default=Actor(source="cli"))  # noqa: B039 (frozen)
 
 
 def current_actor() -> Actor:

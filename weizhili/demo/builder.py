@@ -11,7 +11,6 @@ from weizhili.accounts.models import Role
 from weizhili.accounts.services import user_create
 from weizhili.audit.services import audit_record
 from weizhili.party.models import (
-    DEFAULT_ROLE_TYPES,
     CommitteeMember,
     MemberStatus,
     OrgKind,
@@ -20,9 +19,9 @@ from weizhili.party.models import (
     PartyOrg,
     Registration,
     RoleHolder,
-    RoleType,
     ServiceStation,
 )
+from weizhili.party.services import role_catalogue_ensure
 from weizhili.people.crypto import lookup_hash
 from weizhili.people.models import Person
 from weizhili.people.validation import id_check_digit
@@ -335,10 +334,7 @@ class DemoBuilder:
     # --- responsibility (三长四员) ------------------------------------------------------------------
     def build_roles(self, street: Place, people: list[Person]) -> None:
         rng = self.rng
-        types = RoleType.objects.bulk_create([
-            RoleType(street=street, code=code, name=name, group=group, covers_kind=kind, sort_key=i)
-            for i, (code, name, group, kind) in enumerate(DEFAULT_ROLE_TYPES)
-        ])
+        types = role_catalogue_ensure(street=street)
         by_code = {t.code: t for t in types}
         people_by_building: dict[str, list[Person]] = {}
         for p in people:
