@@ -32,6 +32,7 @@ def test_production_settings_pass_the_deploy_check():
            "SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-variety-0123456789",
            "WEIZHILI_DATA_KEY": "k" * 43, "ALLOWED_HOSTS": "weizhili.example.org"}
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the live-server browser tests only
     result = subprocess.run([sys.executable, "-m", "weizhili", "check", "--deploy", "--fail-level", "WARNING"],
                             env=env, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -43,9 +43,13 @@ def login_view(request):
         if user is not None and services.user_is_locked(user):
             audit_record(action="login", result=AuditResult.DENIED, obj=user, username=username,
                          detail={"reason": "locked"})
-            local = timezone.localtime(user.locked_until)
-            form.add_error(None, _("登录失败次数过多，账号已锁定至 %(time)s，请稍后再试或联系安全管理员。")
-                           % {"time": local.strftime("%H:%M")})
+            if user.check_password(form.cleaned_data["password"]):
+                # Only someone who knows the password learns that the account is locked.
+                local = timezone.localtime(user.locked_until)
+                form.add_error(None, _("登录失败次数过多，账号已锁定至 %(time)s，请稍后再试或联系安全管理员。")
+                               % {"time": local.strftime("%H:%M")})
+            else:
+                form.add_error(None, _("用户名或密码不正确。"))
         else:
             authed = authenticate(request, username=username, password=form.cleaned_data["password"])
             if authed is None:
@@ -53,11 +57,12 @@ def login_view(request):
                     services.user_login_failed(user=user)
                 form.add_error(None, _("用户名或密码不正确。"))
             else:
-                services.user_login_succeeded(user=authed)
                 if authed.totp_confirmed and not authed.is_demo:
+                    # The failure count is reset only once the second factor is passed too.
                     request.session[_PENDING] = authed.pk
                     request.session["pending_next"] = _next_url(request)
                     return redirect("accounts:totp_verify")
+                services.user_login_succeeded(user=authed)
                 login(request, authed)
                 return redirect(_next_url(request))
     return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
@@ -75,6 +80,7 @@ def totp_verify_view(request):
         elif services.totp_check(user=user, code=form.cleaned_data["code"]):
             next_url = request.session.get("pending_next", "/")
             user.backend = "django.contrib.auth.backends.ModelBackend"
+            services.user_login_succeeded(user=user)
             login(request, user)
             return redirect(next_url)
         else:

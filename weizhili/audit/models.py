@@ -52,6 +52,9 @@ class AuditHead(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    # What the oldest kept row must point back to: the genesis value, or after a purge the hash of the last
+    # purged row. Lets verification notice rows removed from the start of the chain.
+    anchor_hash = models.CharField(max_length=64, default="0" * 64)
 
     class Meta:
         verbose_name = _("审计链头")

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .chain import GENESIS, row_digest
@@ -48,11 +48,15 @@ class ChainBreak:
 
 def audit_verify(batch: int = 5000) -> tuple[int, ChainBreak | None]:
     """Walk the chain in id order; return (rows checked, first break or None)."""
+    head = AuditHead.objects.filter(pk=1).first()
+    anchor = head.anchor_hash if head else GENESIS
     checked = 0
-    prev: str | None = None
+    prev: str = anchor
     for row in _iter_rows(batch):
-        if prev is not None and row.prev_hash != prev:
-            return checked, ChainBreak(row.id, "prev_hash does not match the previous row (a row was removed or reordered)")
+        if row.prev_hash != prev:
+            reason = ("the oldest rows were removed (the first row does not follow the chain's anchor)"
+                      if checked == 0 else "prev_hash does not match the previous row (a row was removed or reordered)")
+            return checked, ChainBreak(row.id, reason)
         expected = row_digest(
             prev_hash=row.prev_hash, created_at=_stamp(row.created_at), actor_id=row.actor_id,
             actor_name=row.actor_name, action=row.action, object_type=row.object_type, object_id=row.object_id,
@@ -62,8 +66,7 @@ def audit_verify(batch: int = 5000) -> tuple[int, ChainBreak | None]:
             return checked, ChainBreak(row.id, "content does not match its hash (the row was altered)")
         prev = row.hash
         checked += 1
-    head = AuditHead.objects.filter(pk=1).first()
-    if head and prev is not None and head.last_hash != prev:
+    if head and head.last_hash != prev:
         return checked, ChainBreak(0, "the newest rows were removed (chain head does not match the last row)")
     return checked, None
 
@@ -79,11 +82,18 @@ def _iter_rows(batch: int) -> Iterator[AuditEntry]:
 
 
 def audit_purge(*, days: int) -> int:
-    """Delete rows older than the retention period; never rows younger than 180 days."""
+    """Delete rows older than the retention period; never rows younger than 180 days. The chain's anchor moves
+    to the first kept row, so verification still notices any other removal."""
     days = max(days, 180)
     cutoff = timezone.now() - timedelta(days=days)
-    from django.db import connection
-
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {AuditEntry._meta.db_table} WHERE created_at < %s", [cutoff])
-        return cursor.rowcount
+    with transaction.atomic():
+        head = AuditHead.objects.select_for_update().filter(pk=1).first()
+        old = AuditEntry.objects.filter(created_at__lt=cutoff)
+        last_old = old.order_by("-id").values_list("hash", flat=True).first()
+        if last_old is None or head is None:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {AuditEntry._meta.db_table} WHERE created_at < %s", [cutoff])
+            removed = cursor.rowcount
+        AuditHead.objects.filter(pk=1).update(anchor_hash=last_old)
+        return removed

@@ -5,6 +5,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from weizhili.accounts.permissions import can_unmask
+from weizhili.audit.models import AuditResult
+from weizhili.audit.services import audit_record
 from weizhili.places.selectors import place_labels
 
 from . import selectors, services
@@ -36,6 +38,7 @@ def person_unmask_view(request, person_id: int):
     person = selectors.person_get(user=request.user, person_id=person_id)
     allowed, reason = can_unmask(request.user, person)
     if not allowed:
+        audit_record(action="person.unmask", obj=person, user=request.user, result=AuditResult.DENIED)
         return HttpResponseForbidden(reason)
     full = services.person_unmask(person=person, user=request.user)
     return render(request, "people/_unmasked.html", {"full": full})
