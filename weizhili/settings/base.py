@@ -130,6 +130,7 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     HUEY = {"huey_class": "huey.RedisHuey", "name": "weizhili", "url": REDIS_URL, "immediate": False}
 else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # SqliteHuey opens its file as soon as huey is configured
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "weizhili",
