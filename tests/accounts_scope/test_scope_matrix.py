@@ -129,3 +129,33 @@ def test_admin_login_goes_through_the_platform_login(client):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
     assert "next=%2Fadmin%2F" in response["Location"]
+
+
+ADMIN_MODELS = [("people", "person", "people"), ("party", "partyorg", "orgs"), ("places", "place", "places")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["street_cadre", "community_worker", "branch_secretary"])
+def test_admin_pages_honour_the_scope_too(client, world, personas, persona):
+    user = personas[persona]
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    client.force_login(user)
+    sees_west = _visible(user, world["places"]["west_household"])
+    for app, model, group in ADMIN_MODELS:
+        listing = client.get(reverse(f"admin:{app}_{model}_changelist"))
+        if listing.status_code == 403:  # the role has no admin page for this model at all
+            continue
+        body = listing.content.decode()
+        assert listing.status_code == 200
+        if not sees_west:
+            assert "西苑" not in body and "西*风" not in body, f"LEAK admin {persona} {model}"
+        for obj in world[group].values():
+            place = obj if group == "places" else obj.place
+            page = client.get(reverse(f"admin:{app}_{model}_change", args=[obj.pk]))
+            if _visible(user, place):
+                assert page.status_code == 200, f"{persona} {model} {obj}"
+            else:
+                assert page.status_code in (302, 404), f"LEAK admin {persona} {model} {obj}: {page.status_code}"
+                if page.status_code == 302:  # Django's admin answers a missing object the same way
+                    assert page["Location"] == reverse("admin:index")

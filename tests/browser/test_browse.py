@@ -124,3 +124,37 @@ def test_auditor_reads_the_audit_log_and_nothing_else(page, live_server, demo):
     assert page.locator("#result_list tbody tr").count() >= 1
     shot(page, "audit-log")
     assert page.goto(f"{base}/places/").status == 404
+
+
+def test_system_admin_imports_places_from_the_template(page, live_server, demo, tmp_path):
+    """Download the template, add a compound to it, upload it: the new compound and its households exist."""
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    from weizhili.places.models import Place
+
+    base = live_server.url
+    login(page, base, "sysadmin")
+    page.goto(f"{base}/admin/places/place/import/")
+    with page.expect_download() as download_info:
+        page.click("text=下载导入模板")
+    template = tmp_path / "template.xlsx"
+    download_info.value.save_as(template)
+    rows = CalamineWorkbook.from_path(str(template)).get_sheet_by_index(0).to_python()
+    headers = [str(h) for h in rows[0]]
+    assert headers[:3] == ["街道", "社区", "院落"]
+    upload = tmp_path / "新增院落.xlsx"
+    book = xlsxwriter.Workbook(str(upload))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, headers)
+    sheet.write_row(1, 0, ["明水街道", "龙泉社区", "泉韵花园", "泉韵；泉韵小区", "住宅小区", 3, 2, 10, "明水物业"])
+    sheet.write_row(2, 0, ["明水街道", "龙泉社区", "坏行小区", "", "住宅小区", "三", 2, 10, ""])
+    book.close()
+    page.set_input_files("input[type=file]", str(upload))
+    page.click("input[type=submit]")
+    page.wait_for_selector("#import-summary")
+    assert page.inner_text(".compounds-created") == "1"
+    assert "第3行" in page.inner_text("#import-errors")
+    shot(page, "places-import")
+    compound = Place.objects.get(kind="compound", name="泉韵花园")
+    assert Place.objects.filter(path__startswith=compound.path, kind="household").count() == 3 * 2 * 10

@@ -22,8 +22,6 @@ class Role(models.TextChoices):
 ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
 # Accounts that must use two-factor login where WEIZHILI_TOTP_REQUIRED is on.
 TOTP_REQUIRED_ROLES = {Role.STREET_CADRE} | ADMIN_ROLES
-# Roles that may see full phone and ID numbers within their scope (each look is audited).
-UNMASK_ROLES = {Role.STREET_CADRE, Role.COMMUNITY_WORKER}
 
 
 class User(AbstractUser):

@@ -394,8 +394,8 @@ class DemoBuilder:
         leader = RoleHolder.objects.filter(place=junlin, role__code="building_head",
                                            areas=junlin_b1).select_related("person").first()
         personas = [
-            ("street_cadre", Role.STREET_CADRE, street, None, False),
-            ("longquan_worker", Role.COMMUNITY_WORKER, longquan, None, False),
+            ("street_cadre", Role.STREET_CADRE, street, None, True),
+            ("longquan_worker", Role.COMMUNITY_WORKER, longquan, None, True),
             ("junlin_secretary", Role.BRANCH_SECRETARY, junlin, secretary.person if secretary else None, False),
             ("zhizhuan_secretary", Role.BRANCH_SECRETARY, zhizhuan, None, False),
             ("junlin_b1_leader", Role.BUILDING_LEADER, junlin_b1, leader.person if leader else None, False),

@@ -81,6 +81,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "weizhili.accounts.backends.RolePermissionBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "insight:home"
 
