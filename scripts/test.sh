@@ -5,8 +5,9 @@ set -euo pipefail
 BIN=.venv/bin
 export DJANGO_SETTINGS_MODULE=weizhili.settings.test
 
-echo "== checks: ruff, migrations, English catalogue"
+echo "== checks: ruff, mypy (calendar), migrations"
 $BIN/ruff check weizhili tests bench scripts
+$BIN/mypy --strict --no-error-summary weizhili/calendar
 $BIN/weizhili makemigrations --check --dry-run >/dev/null || { echo "models and migrations differ: run makemigrations"; exit 1; }
 
 pg_url="${TEST_DATABASE_URL:-${DATABASE_URL:-}}"

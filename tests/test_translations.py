@@ -38,7 +38,7 @@ def test_no_source_string_is_missing_from_the_catalogue(tmp_path):
     copy = tmp_path / "weizhili"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("static", "__pycache__", "migrations"))
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "weizhili.settings.test"}
-    subprocess.run([sys.executable, "-m", "django", "makemessages", "-l", "en", "--no-obsolete"],
+    subprocess.run([sys.executable, "-P", "-m", "django", "makemessages", "-l", "en", "--no-obsolete"],
                    cwd=copy, env=env, check=True, capture_output=True)
     fresh = {e.msgid for e in polib.pofile(str(copy / "locale" / "en" / "LC_MESSAGES" / "django.po"))}
     known = {e.msgid for e in polib.pofile(str(PO)) if _translated(e)}

@@ -28,6 +28,7 @@ urlpatterns = [
     path("places/<int:place_id>/", insight_views.place_detail, name="place_detail"),
     path("party/", include("weizhili.party.urls")),
     path("people/", include("weizhili.people.urls")),
+    path("cases/", include("weizhili.cases.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -3,9 +3,13 @@
 An object outside the user's scope must answer 404 (exactly like a missing one); list pages must not show
 anything from outside the scope. New URL patterns must be added here (see test_every_page_is_in_the_matrix).
 """
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from weizhili.audit.models import AuditEntry
 from weizhili.party.models import PartyMember
 
 from .. import factories
@@ -24,7 +28,13 @@ def world(tree, personas):
     west_person = factories.make_person(tree["west_household"], name="西清风", phone="13933334444")
     PartyMember.objects.create(person=east_person, org=east_branch, place=tree["east_household"])
     PartyMember.objects.create(person=west_person, org=west_branch, place=tree["west_household"])
+    from weizhili.cases.services import case_create, categories_ensure
+
+    category = categories_ensure(street=tree["street"])[0]
+    east_case = case_create(place=tree["east_household"], category=category, description="东苑楼道堆物需要清理")
+    west_case = case_create(place=tree["west_household"], category=category, description="西苑楼道堆物需要清理")
     return {
+        "cases": {"east_case": east_case, "west_case": west_case},
         "places": {k: tree[k] for k in ("street", "east", "west", "east_compound", "west_compound",
                                         "east_building", "west_building", "east_household", "west_household")},
         "orgs": {"east_branch": east_branch, "west_branch": west_branch},
@@ -36,15 +46,19 @@ def _visible(user, place) -> bool:
     return user.scope_path is not None and place.path.startswith(user.scope_path)
 
 
+CASE_ROLES = {"street_cadre", "community_worker", "branch_secretary", "building_leader", "grid_worker"}
 DETAIL_ENDPOINTS = [
-    # (url name, object group, how to find the object's place, method)
-    ("place_detail", "places", lambda o: o, "get"),
-    ("places:children", "places", lambda o: o, "get"),
-    ("party:detail", "orgs", lambda o: o.place, "get"),
-    ("people:detail", "people", lambda o: o.place, "get"),
-    ("people:unmask", "people", lambda o: o.place, "post"),
+    # (url name, object group, how to find the object's place, method, personas whose role may use it at all)
+    ("place_detail", "places", lambda o: o, "get", None),
+    ("places:children", "places", lambda o: o, "get", None),
+    ("party:detail", "orgs", lambda o: o.place, "get", None),
+    ("people:detail", "people", lambda o: o.place, "get", None),
+    ("people:unmask", "people", lambda o: o.place, "post", None),
+    ("cases:detail", "cases", lambda o: o.place, "get", CASE_ROLES),
+    ("cases:act", "cases", lambda o: o.place, "post", CASE_ROLES),
 ]
-LIST_ENDPOINTS = ["insight:home", "places:browser", "party:browser", "party:members", "people:list"]
+LIST_ENDPOINTS = ["insight:home", "places:browser", "party:browser", "party:members", "people:list",
+                  "cases:queue", "cases:map", "cases:intake"]
 PERSONAS = ["street_cadre", "community_worker", "branch_secretary", "building_leader", "grid_worker",
             "volunteer", "resident", "partner_unit", "outsider"]
 
@@ -55,16 +69,16 @@ def test_detail_endpoints_answer_404_outside_scope(client, world, personas, pers
     user = personas[persona]
     client.force_login(user)
     checked = 0
-    for name, group, place_of, method in DETAIL_ENDPOINTS:
+    for name, group, place_of, method, roles in DETAIL_ENDPOINTS:
         for key, obj in world[group].items():
             url = reverse(name, args=[obj.pk])
-            response = getattr(client, method)(url)
-            if _visible(user, place_of(obj)):
-                assert response.status_code in (200, 403), f"{persona} {name} {key}: {response.status_code}"
+            response = getattr(client, method)(url, {"action": "urge", "note": "测试"} if name == "cases:act" else {})
+            if _visible(user, place_of(obj)) and (roles is None or persona in roles):
+                assert response.status_code in (200, 302, 403), f"{persona} {name} {key}: {response.status_code}"
             else:
                 assert response.status_code == 404, f"LEAK {persona} {name} {key}: {response.status_code}"
             checked += 1
-    assert checked == 9 * 2 + 2 + 2 * 2
+    assert checked == 9 * 2 + 2 + 2 * 2 + 2 * 2
 
 
 @pytest.mark.django_db
@@ -72,12 +86,15 @@ def test_detail_endpoints_answer_404_outside_scope(client, world, personas, pers
 def test_list_pages_show_nothing_outside_scope(client, world, personas, persona):
     user = personas[persona]
     client.force_login(user)
-    west_markers = ["西苑小区", "西苑院落党支部", "西*风", "139****4444"]
+    west_markers = ["西苑小区", "西苑院落党支部", "西*风", "139****4444", world["cases"]["west_case"].code]
     east_markers = ["东苑小区", "东苑院落党支部", "东*亮"]
     sees_west = _visible(user, world["places"]["west_household"])
     for name in LIST_ENDPOINTS:
         response = client.get(reverse(name))
         body = response.content.decode()
+        if name.startswith("cases:") and persona not in CASE_ROLES:
+            assert response.status_code == 404, f"{persona} {name}"
+            continue
         if user.scope_path is None:
             # no scope at all: an empty page or 404, never data
             assert response.status_code in (200, 404), f"{persona} {name}"
@@ -117,8 +134,28 @@ def _named_patterns(resolver=None, namespace=""):
             yield f"{namespace}{item.name}"
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", sorted(CASE_ROLES))
+def test_case_export_and_place_picker_stay_in_scope(client, world, personas, persona):
+    from python_calamine import CalamineWorkbook
+
+    user = personas[persona]
+    client.force_login(user)
+    response = client.get(reverse("cases:export"), {"view": "open"})
+    assert response.status_code == 200
+    path = Path(tempfile.mkdtemp()) / "export.xlsx"
+    path.write_bytes(response.content)
+    cells = {str(c) for row in CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python() for c in row}
+    assert (world["cases"]["west_case"].code in cells) == _visible(user, world["places"]["west_household"])
+    assert (world["cases"]["east_case"].code in cells) == _visible(user, world["places"]["east_household"])
+    west = client.get(reverse("cases:place_options"), {"parent": world["places"]["west_compound"].pk})
+    assert west.status_code == (200 if _visible(user, world["places"]["west_compound"]) else 404)
+    assert AuditEntry.objects.filter(action="case.export", actor_id=user.pk).exists()
+
+
 def test_every_page_is_in_the_matrix():
-    covered = {name for name, *_rest in DETAIL_ENDPOINTS} | set(LIST_ENDPOINTS)
+    covered = ({name for name, *_rest in DETAIL_ENDPOINTS} | set(LIST_ENDPOINTS)
+               | {"cases:export", "cases:place_options"})
     missing = [n for n in _named_patterns() if n not in covered and n.split(":")[-1] not in NOT_DOMAIN]
     assert missing == [], f"add these endpoints to the scope matrix: {missing}"
 

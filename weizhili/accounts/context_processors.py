@@ -12,6 +12,8 @@ def navigation(request):
     if not user or not user.is_authenticated:
         return {"nav_items": []}
     items = [(reverse("insight:home"), _("首页"))]
+    if user.role in _DOMAIN_ROLES | {Role.GRID_WORKER} and user.scope_path is not None:
+        items.append((reverse("cases:queue"), _("诉求")))
     if user.scope_path is not None:
         items.append((reverse("places:browser"), _("区划")))
         items.append((reverse("party:browser"), _("党组织")))

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "weizhili.people",
     "weizhili.accounts",
     "weizhili.party",
+    "weizhili.cases",
     "weizhili.insight",
     "weizhili.demo",
 ]

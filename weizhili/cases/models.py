@@ -1,0 +1,383 @@
+"""The case loop: resident requests tracked from report to rating, tiered compound → community → street."""
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from weizhili.people.fields import EncryptedCharField
+
+
+class Status(models.TextChoices):
+    SUBMITTED = "submitted", _("待受理")
+    ACCEPTED = "accepted", _("已受理")
+    REGISTERED = "registered", _("已立案")
+    DISPATCHED = "dispatched", _("已派遣")
+    HANDLING = "handling", _("处置中")
+    REPORTED = "reported", _("已反馈")
+    VERIFIED = "verified", _("已核查")
+    CLOSED = "closed", _("已结案")
+    PARKED = "parked", _("已挂起")
+    MERGED = "merged", _("已合并")
+    REJECTED = "rejected", _("不予受理")
+
+
+OPEN_STATUSES = [Status.SUBMITTED, Status.ACCEPTED, Status.REGISTERED, Status.DISPATCHED, Status.HANDLING,
+                 Status.REPORTED, Status.VERIFIED]
+# States in which a handling unit's clock runs (escalation and cards apply).
+RUNNING_STATUSES = [Status.REGISTERED, Status.DISPATCHED, Status.HANDLING]
+FINAL_STATUSES = [Status.CLOSED, Status.MERGED, Status.REJECTED]
+
+
+class Tier(models.TextChoices):
+    COMPOUND = "compound", _("院落")
+    COMMUNITY = "community", _("社区")
+    STREET = "street", _("街道")
+
+
+TIER_ORDER = [Tier.COMPOUND, Tier.COMMUNITY, Tier.STREET]
+
+
+class HandlerKind(models.TextChoices):
+    BRANCH = "branch", _("院落党支部及楼栋长")
+    PROPERTY = "property", _("物业公司")
+    MEDIATION = "mediation", _("民事调解小组")
+    COMMUNITY = "community", _("社区")
+    STREET = "street", _("街道")
+
+
+class Source(models.TextChoices):
+    RESIDENT = "resident", _("居民手机上报")
+    GRID = "grid", _("网格员上报")
+    WALK_IN = "walk_in", _("来访")
+    PHONE = "phone", _("来电")
+    HOTLINE = "hotline", _("12345热线")
+    INSPECTION = "inspection", _("巡查发现")
+    PROPERTY = "property", _("物业上报")
+
+
+class DeadlineUnit(models.TextChoices):
+    WORKDAYS = "workdays", _("工作日")
+    HOURS = "hours", _("小时")
+
+
+class Card(models.TextChoices):
+    NONE = "none", _("正常")
+    YELLOW = "yellow", _("黄牌")
+    RED = "red", _("红牌")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+
+
+class StreetPolicy(models.Model):
+    """Per-street rules with the defaults of docs/rules-and-metrics.md; editable in the admin."""
+
+    street = models.OneToOneField("places.Place", on_delete=models.CASCADE, related_name="case_policy",
+                                  verbose_name=_("街道"))
+    compound_sla_workdays = models.PositiveSmallIntegerField(_("院落层级办理时限（工作日）"), default=2)
+    community_sla_workdays = models.PositiveSmallIntegerField(_("社区层级办理时限（工作日）"), default=3)
+    street_sla_workdays = models.PositiveSmallIntegerField(_("街道层级办理时限（工作日）"), default=5)
+    handle_workdays = models.PositiveSmallIntegerField(_("案件办理时限（工作日）"), default=5)
+    max_extension_workdays = models.PositiveSmallIntegerField(_("最长延期（工作日）"), default=10)
+    return_window_workdays = models.PositiveSmallIntegerField(_("退回时限（工作日）"), default=2)
+    basic_satisfaction_weight = models.DecimalField(_("基本满意折算系数"), max_digits=3, decimal_places=2,
+                                                    default=1)
+    weight_response = models.PositiveSmallIntegerField(_("响应率权重"), default=30)
+    weight_resolution = models.PositiveSmallIntegerField(_("解决率权重"), default=35)
+    weight_satisfaction = models.PositiveSmallIntegerField(_("满意率权重"), default=35)
+
+    class Meta:
+        verbose_name = _("诉求办理规则")
+        verbose_name_plural = _("诉求办理规则")
+
+    def __str__(self) -> str:
+        return str(self.street)
+
+    def tier_sla(self, tier: str) -> int:
+        return {Tier.COMPOUND: self.compound_sla_workdays, Tier.COMMUNITY: self.community_sla_workdays,
+                Tier.STREET: self.street_sla_workdays}[tier]
+
+
+class CalendarOverride(models.Model):
+    """A day the street declares working or not (the State Council's notice, local arrangements); wins over
+    the holiday package."""
+
+    street = models.ForeignKey("places.Place", on_delete=models.CASCADE, related_name="calendar_overrides",
+                               verbose_name=_("街道"))
+    day = models.DateField(_("日期"))
+    is_workday = models.BooleanField(_("是否工作日"))
+    note = models.CharField(_("说明"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("工作日调整")
+        verbose_name_plural = _("工作日调整")
+        constraints = [models.UniqueConstraint(fields=["street", "day"], name="uniq_calendar_override")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'班' if self.is_workday else '休'}"
+
+
+class Category(models.Model):
+    """A per-street case category with its default handler, deadline and optional extra questions."""
+
+    street = models.ForeignKey("places.Place", on_delete=models.CASCADE, related_name="case_categories",
+                               verbose_name=_("街道"))
+    code = models.SlugField(_("代码"), max_length=30)
+    name = models.CharField(_("名称"), max_length=30)
+    handler_kind = models.CharField(_("默认处置单位"), max_length=12, choices=HandlerKind.choices,
+                                    default=HandlerKind.BRANCH)
+    deadline_unit = models.CharField(_("时限单位"), max_length=10, choices=DeadlineUnit.choices,
+                                     default=DeadlineUnit.WORKDAYS)
+    deadline_value = models.PositiveSmallIntegerField(_("办理时限"), default=5)
+    questions = models.JSONField(_("补充问题"), default=list, blank=True,
+                                 help_text=_("如 [{\"code\": \"floor\", \"label\": \"几楼？\"}]"))
+    sort_key = models.PositiveSmallIntegerField(_("排序"), default=0)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("诉求分类")
+        verbose_name_plural = _("诉求分类")
+        ordering = ["sort_key", "id"]
+        constraints = [models.UniqueConstraint(fields=["street", "code"], name="uniq_case_category_code")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+DEFAULT_CATEGORIES = [
+    # code, name, handler, unit, value, questions
+    ("property", "物业服务", HandlerKind.PROPERTY, DeadlineUnit.WORKDAYS, 5, []),
+    ("sanitation", "环境卫生", HandlerKind.BRANCH, DeadlineUnit.WORKDAYS, 3, []),
+    ("noise", "噪音扰民", HandlerKind.BRANCH, DeadlineUnit.WORKDAYS, 3,
+     [{"code": "time", "label": "一般在什么时间？"}]),
+    ("parking", "停车与交通", HandlerKind.BRANCH, DeadlineUnit.WORKDAYS, 5, []),
+    ("utilities", "水电暖气", HandlerKind.PROPERTY, DeadlineUnit.HOURS, 24,
+     [{"code": "scope", "label": "影响几户？"}]),
+    ("dispute", "邻里纠纷", HandlerKind.MEDIATION, DeadlineUnit.WORKDAYS, 5, []),
+    ("safety", "公共安全", HandlerKind.BRANCH, DeadlineUnit.HOURS, 2, []),
+    ("repair", "设施维修", HandlerKind.PROPERTY, DeadlineUnit.WORKDAYS, 5, []),
+    ("welfare", "养老与困难帮扶", HandlerKind.COMMUNITY, DeadlineUnit.WORKDAYS, 5, []),
+    ("other", "其他", HandlerKind.BRANCH, DeadlineUnit.WORKDAYS, 5, []),
+]
+
+
+def _tracking_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def within(self, path: str):
+        return self.filter(place__path__startswith=path)
+
+
+class Case(models.Model):
+    code = models.CharField(_("编号"), max_length=20, unique=True)
+    token = models.CharField(max_length=32, unique=True, default=_tracking_token, editable=False)
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="cases",
+                              verbose_name=_("发生地点"))
+    compound = models.ForeignKey("places.Place", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="compound_cases", verbose_name=_("院落"))
+    community = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="community_cases",
+                                  verbose_name=_("社区"))
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("分类"))
+    description = models.TextField(_("问题描述"), max_length=2000)
+    answers = models.JSONField(_("补充信息"), default=dict, blank=True)
+    source = models.CharField(_("来源"), max_length=12, choices=Source.choices, default=Source.RESIDENT)
+    reporter = models.ForeignKey("people.Person", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="reported_cases", verbose_name=_("反映人"))
+    reporter_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                      related_name="reported_cases", verbose_name=_("上报账号"))
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = EncryptedCharField(_("联系电话"), blank=True)
+    anonymous = models.BooleanField(_("匿名"), default=False)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    lng = models.FloatField(_("经度"), null=True, blank=True)
+    external_ref = models.CharField(_("外部编号"), max_length=40, blank=True, db_index=True)
+
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.SUBMITTED,
+                              db_index=True)
+    parked_from = models.CharField(max_length=12, choices=Status.choices, blank=True, editable=False)
+    tier = models.CharField(_("层级"), max_length=10, choices=Tier.choices, default=Tier.COMPOUND)
+    handler_kind = models.CharField(_("处置单位"), max_length=12, choices=HandlerKind.choices,
+                                    default=HandlerKind.BRANCH)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="assigned_cases", verbose_name=_("承办人"))
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+                               verbose_name=_("合并至"))
+
+    created_at = models.DateTimeField(_("上报时间"), db_index=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("派遣时间"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    contacted_at = models.DateTimeField(_("联系居民时间"), null=True, blank=True)
+    reported_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True, db_index=True)
+    # The case-level clock (from accept) and the current handling round's clock (from dispatch).
+    case_due_at = models.DateTimeField(_("案件办结时限"), null=True, blank=True, db_index=True)
+    due_at = models.DateTimeField(_("本轮办理时限"), null=True, blank=True)
+    yellow_at = models.DateTimeField(null=True, blank=True, editable=False)
+    red_at = models.DateTimeField(null=True, blank=True, editable=False)
+    tier_due_at = models.DateTimeField(_("本层级时限"), null=True, blank=True, db_index=True)
+    deadline_provisional = models.BooleanField(_("时限按临时日历计算"), default=False)
+    card = models.CharField(_("警示"), max_length=6, choices=Card.choices, default=Card.NONE)
+
+    round = models.PositiveSmallIntegerField(_("办理轮次"), default=1)
+    escalations = models.PositiveSmallIntegerField(_("上报次数"), default=0)
+    extensions = models.PositiveSmallIntegerField(_("延期次数"), default=0)
+    extension_requested_days = models.PositiveSmallIntegerField(default=0, editable=False)
+    reworks = models.PositiveSmallIntegerField(_("返工次数"), default=0)
+    me_too = models.PositiveIntegerField(_("附议人数"), default=0)
+    resolved_tier = models.CharField(_("化解层级"), max_length=10, choices=Tier.choices, blank=True)
+    closed_on_time = models.BooleanField(_("按期办结"), null=True, blank=True)
+    exempt = models.BooleanField(_("不计入考核"), default=False,
+                                 help_text=_("经认定的不合理诉求或申诉成功的工单不计入分母"))
+    first_satisfaction = models.CharField(_("首次满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
+    final_satisfaction = models.CharField(_("最终满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
+    sweep_mark = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("诉求")
+        verbose_name_plural = _("诉求")
+        indexes = [
+            models.Index(fields=["status", "tier", "tier_due_at"], name="case_sweep_idx"),
+            models.Index(fields=["status", "card", "red_at"], name="case_card_idx"),
+            models.Index(fields=["community", "status"], name="case_community_status_idx"),
+            models.Index(fields=["compound", "status"], name="case_compound_status_idx"),
+            models.Index(fields=["assignee", "status"], name="case_assignee_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class Event(models.Model):
+    """One line of a case's timeline: every transition and action, with actor, time and note."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("诉求"))
+    action = models.CharField(_("动作"), max_length=24)
+    from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+", verbose_name=_("操作人"))
+    actor_label = models.CharField(_("操作人"), max_length=60, blank=True)
+    at = models.DateTimeField(_("时间"), db_index=True)
+    note = models.TextField(_("说明"), blank=True, max_length=2000)
+    data = models.JSONField(default=dict, blank=True)
+    public = models.BooleanField(_("居民可见"), default=True)
+
+    class Meta:
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action}"
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("诉求"))
+    event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to="cases/%Y/%m/")
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    public = models.BooleanField(_("居民可见"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class FollowUp(models.Model):
+    """回访: the resident's satisfaction and whether the problem was solved, one per handling round."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followups", verbose_name=_("诉求"))
+    round = models.PositiveSmallIntegerField(_("办理轮次"))
+    satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices)
+    resolved = models.BooleanField(_("是否解决"))
+    valid = models.BooleanField(_("有效回访"), default=True)
+    note = models.CharField(_("意见"), max_length=500, blank=True)
+    at = models.DateTimeField(_("回访时间"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                           related_name="+")
+
+    class Meta:
+        verbose_name = _("回访")
+        verbose_name_plural = _("回访")
+        constraints = [models.UniqueConstraint(fields=["case", "round"], name="uniq_followup_round")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} #{self.round} {self.satisfaction}"
+
+
+class SupervisionReason(models.TextChoices):
+    RED_CARD = "red_card", _("红牌超期")
+    UNSATISFIED = "unsatisfied", _("重办后仍不满意")
+    MANUAL = "manual", _("领导督办")
+
+
+class Supervision(models.Model):
+    """督办单."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supervisions", verbose_name=_("诉求"))
+    reason = models.CharField(_("原因"), max_length=12, choices=SupervisionReason.choices)
+    note = models.CharField(_("督办意见"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("督办时间"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("督办单")
+        verbose_name_plural = _("督办单")
+        constraints = [models.UniqueConstraint(fields=["case", "reason", "created_at"], name="uniq_supervision")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.reason}"
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True)
+    text = models.CharField(max_length=200)
+    created_at = models.DateTimeField(db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ReplyTemplate(models.Model):
+    street = models.ForeignKey("places.Place", on_delete=models.CASCADE, related_name="reply_templates")
+    title = models.CharField(_("标题"), max_length=40)
+    text = models.TextField(_("内容"), max_length=1000)
+
+    class Meta:
+        verbose_name = _("回复模板")
+        verbose_name_plural = _("回复模板")
+
+    def __str__(self) -> str:
+        return self.title

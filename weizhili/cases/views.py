@@ -1,0 +1,201 @@
+"""Staff pages of the case loop: the work queue, a case with its timeline and actions, intake, map, export."""
+import io
+
+import xlsxwriter
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from weizhili.accounts.models import Role, User
+from weizhili.audit.services import audit_record
+from weizhili.people.masking import mask_name, mask_phone
+from weizhili.places.models import Place, PlaceKind
+from weizhili.places.selectors import place_get, place_labels
+
+from . import selectors, workflow
+from .forms import ActionForm, StaffIntakeForm
+from .models import Card, Case, HandlerKind, ReplyTemplate, Source, Status
+from .services import Actor, CaseError, case_create, case_transition, categories_ensure, street_of
+
+STAFF_ROLES = workflow.HANDLERS | {Role.GRID_WORKER}
+
+
+def _staff(request):
+    if not request.user.is_authenticated or request.user.role not in STAFF_ROLES or request.user.scope_path is None:
+        raise Http404("not for this role")
+
+
+def _filters(request) -> dict:
+    return {k: request.GET.get(k, "") for k in ("status", "category", "card", "source", "q")}
+
+
+@login_required
+def queue(request):
+    _staff(request)
+    view = request.GET.get("view") or ("mine" if request.user.role == Role.BUILDING_LEADER else "tier")
+    if view not in selectors.QUEUE_VIEWS:
+        view = "tier"
+    filters = _filters(request)
+    page = Paginator(selectors.case_queue(user=request.user, view=view, filters=filters), 30).get_page(
+        request.GET.get("page"))
+    labels = place_labels([c.place for c in page])
+    street = street_of(request.user.place)
+    return render(request, "cases/queue.html", {
+        "page": page, "rows": [(c, labels.get(c.place_id, "")) for c in page], "view": view, "filters": filters,
+        "now": timezone.now(), "statuses": Status.choices, "cards": Card.choices, "sources": Source.choices,
+        "categories": categories_ensure(street=street), "query": request.GET.urlencode(),
+        "views": [("mine", _("我承办的")), ("tier", _("本级待办")), ("open", _("全部在办")), ("closed", _("已结案"))],
+    })
+
+
+@login_required
+def detail(request, case_id: int):
+    _staff(request)
+    case = selectors.case_get(user=request.user, case_id=case_id)
+    actions = workflow.actions_for(request.user, case)
+    street = street_of(case.place)
+    assignees = []
+    if any(a.action == "dispatch" for a in actions):
+        assignees = list(User.objects.filter(role=Role.BUILDING_LEADER, is_active=True,
+                                             place__path__startswith=(case.compound or case.community).path)[:50])
+    return render(request, "cases/detail.html", {
+        "case": case, "address": place_labels([case.place]).get(case.place_id, ""),
+        "timeline": selectors.case_timeline(case=case), "actions": actions,
+        "attachments": case.attachments.all(), "followups": case.followups.order_by("round"),
+        "supervisions": case.supervisions.order_by("created_at"),
+        "contact": (mask_name(case.contact_name), mask_phone(case.contact_phone)) if not case.anonymous else None,
+        "templates": ReplyTemplate.objects.filter(street=street)[:20], "handler_kinds": HandlerKind.choices,
+        "assignees": assignees, "now": timezone.now(),
+    })
+
+
+@login_required
+@require_POST
+def act(request, case_id: int):
+    _staff(request)
+    case = selectors.case_get(user=request.user, case_id=case_id)
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("提交的内容有误，请检查后重试。"))
+        return redirect("cases:detail", case_id=case.pk)
+    data = {k: v for k, v in form.cleaned_data.items()
+            if k in ("days", "handler_kind", "assignee", "satisfaction", "resolved", "contacted") and v not in (None, "")}
+    if form.cleaned_data.get("parent"):
+        parent = selectors.case_list(user=request.user).filter(code__iexact=form.cleaned_data["parent"]).first()
+        if parent is None:
+            messages.error(request, _("找不到编号为 %(code)s 的诉求") % {"code": form.cleaned_data["parent"]})
+            return redirect("cases:detail", case_id=case.pk)
+        data["parent"] = parent.pk
+    if data.get("assignee") and not selectors.case_list(user=request.user).exists():
+        data.pop("assignee")
+    try:
+        case_transition(case_id=case.pk, action=form.cleaned_data["action"], actor=Actor(request.user),
+                        note=form.cleaned_data["note"], data=data,
+                        expected_status=form.cleaned_data["expected_status"] or None)
+    except CaseError as exc:
+        messages.error(request, str(exc))
+    else:
+        label = workflow.TABLE[form.cleaned_data["action"]].label
+        messages.success(request, _("已完成：%(action)s") % {"action": label})
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@login_required
+def intake(request):
+    """Staff intake for walk-ins, calls, inspections and property reports."""
+    _staff(request)
+    street = street_of(request.user.place)
+    categories = Case.category.field.related_model.objects.filter(street=street, active=True)
+    categories_ensure(street=street)
+    form = StaffIntakeForm(request.POST or None, categories=categories)
+    if request.method == "POST" and form.is_valid():
+        place = place_get(user=request.user, place_id=form.cleaned_data["place"])
+        try:
+            case = case_create(place=place, category=form.cleaned_data["category"],
+                               description=form.cleaned_data["description"], source=form.cleaned_data["source"],
+                               actor=Actor(request.user), contact_name=form.cleaned_data["contact_name"],
+                               contact_phone=form.cleaned_data["contact_phone"],
+                               anonymous=form.cleaned_data["anonymous"])
+        except CaseError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("已登记诉求 %(code)s") % {"code": case.code})
+            return redirect("cases:detail", case_id=case.pk)
+    root = request.user.place
+    compounds = (Place.objects.filter(path__startswith=root.path, kind=PlaceKind.COMPOUND).order_by("path")
+                 if root.kind in (PlaceKind.STREET, PlaceKind.COMMUNITY) else [])
+    return render(request, "cases/intake.html", {"form": form, "root": root, "compounds": compounds})
+
+
+@login_required
+def place_options(request):
+    """Children of a place for the intake form's cascading picker (htmx); scope-bound, no households."""
+    _staff(request)
+    parent = place_get(user=request.user, place_id=int(request.GET.get("parent", 0) or 0))
+    children = (Place.objects.filter(path__startswith=parent.path, depth=parent.depth + 1)
+                .exclude(kind=PlaceKind.HOUSEHOLD).order_by("path"))
+    return render(request, "cases/_place_options.html", {"children": children, "parent": parent})
+
+
+@login_required
+def case_map(request):
+    _staff(request)
+    from weizhili.places.views import map_features
+
+    root = request.user.place
+    counts = selectors.open_counts_by_compound(user=request.user)
+    features = map_features(request.user, root if root.kind in (PlaceKind.STREET, PlaceKind.COMMUNITY,
+                                                                PlaceKind.COMPOUND) else root)
+    for feature in features["features"]:
+        feature["properties"]["open"] = counts.get(feature["properties"]["id"], 0)
+    points = list(selectors.case_list(user=request.user).filter(status__in=selectors.OPEN_STATUSES,
+                                                                lat__isnull=False)
+                  .values("id", "code", "lat", "lng", "card")[:2000])
+    return render(request, "cases/map.html", {"map_places": features, "points": points,
+                                              "tile_url": settings.WEIZHILI_MAP_TILE_URL,
+                                              "total_open": sum(counts.values())})
+
+
+@login_required
+def export(request):
+    """The filtered list as Excel; contacts masked (exports are audited)."""
+    _staff(request)
+    view = request.GET.get("view") or "open"
+    qs = selectors.case_queue(user=request.user, view=view if view in selectors.QUEUE_VIEWS else "open",
+                              filters=_filters(request))[:20000]
+    rows = list(qs)
+    labels = place_labels([c.place for c in rows])
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "remove_timezone": True})
+    sheet = book.add_worksheet(_("诉求"))
+    bold = book.add_format({"bold": True})
+    when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    headers = [_("编号"), _("地点"), _("分类"), _("来源"), _("状态"), _("层级"), _("警示"), _("上报时间"),
+               _("本轮办理时限"), _("结案时间"), _("联系人"), _("联系电话"), _("问题描述")]
+    sheet.write_row(0, 0, headers, bold)
+    for i, c in enumerate(rows, start=1):
+        local = [timezone.localtime(t) if t else None for t in (c.created_at, c.due_at, c.closed_at)]
+        sheet.write_row(i, 0, [c.code, labels.get(c.place_id, ""), c.category.name, c.get_source_display(),
+                               c.get_status_display(), c.get_tier_display(), c.get_card_display()])
+        for j, value in enumerate(local, start=7):
+            if value:
+                sheet.write_datetime(i, j, value.replace(tzinfo=None), when)
+        sheet.write_row(i, 10, ["" if c.anonymous else mask_name(c.contact_name),
+                                "" if c.anonymous else mask_phone(c.contact_phone), c.description])
+    sheet.set_column(0, 0, 16)
+    sheet.set_column(1, 1, 30)
+    sheet.set_column(12, 12, 60)
+    book.close()
+    audit_record(action="case.export", object_type="cases.case", user=request.user,
+                 detail={"rows": len(rows), "view": view, "filters": _filters(request)})
+    response = HttpResponse(buffer.getvalue(),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f"attachment; filename=cases-{stamp}.xlsx"
+    return response
