@@ -156,7 +156,7 @@ def case_transition(*, case_id: int, action: str, actor: Actor, note: str = "", 
                     now=None, expected_status: str | None = None) -> Case:
     data = data or {}
     now = now or timezone.now()
-    case = (Case.objects.select_for_update().select_related("category", "place", "assignee")
+    case = (Case.objects.select_for_update(of=("self",)).select_related("category", "place", "assignee")
             .filter(pk=case_id).first())
     if case is None:
         raise CaseError(_("诉求不存在"))

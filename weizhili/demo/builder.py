@@ -30,6 +30,7 @@ from weizhili.places.selectors import place_labels
 from weizhili.places.treeops import NodeSpec, subtree_ensure
 
 from . import names
+from .cases import build_case_history
 
 SEED = 20221216
 CENTRE_LAT, CENTRE_LNG = 36.71, 117.54
@@ -44,6 +45,7 @@ class DemoResult:
     members: int = 0
     role_holders: int = 0
     accounts: list[tuple[str, str, str, str]] = field(default_factory=list)  # username, password, role, place
+    cases: dict = field(default_factory=dict)
 
 
 def _rect(lng: float, lat: float, w: float, h: float, rng: random.Random) -> dict:
@@ -425,6 +427,8 @@ class DemoBuilder:
             self.build_roles(street, people)
             self.progress("账号 accounts")
             self.build_accounts(street)
+            self.progress("诉求 a year of cases")
+            self.result.cases = build_case_history(street, seed=SEED + 1)
             audit_record(action="demo.build", detail={"places": self.result.places, "persons": self.result.persons,
                                                       "orgs": self.result.orgs})
         return self.result

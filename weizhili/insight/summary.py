@@ -1,7 +1,10 @@
 """The counts an operator checks after an import or upgrade. Later domains add their own sections here."""
 from django.db.models import Count
 
+from django.utils import timezone
+
 from weizhili.accounts.models import User
+from weizhili.cases.models import Case, Status
 from weizhili.party.models import OrgLevel, PartyMember, PartyOrg, Registration, RoleHolder
 from weizhili.people.models import Person
 from weizhili.places.models import Place, PlaceKind
@@ -21,6 +24,9 @@ def summary() -> dict:
                     "shows_identity": PartyMember.objects.filter(shows_identity=True).count()},
         "persons": Person.objects.count(),
         "role_holders": RoleHolder.objects.count(),
+        "cases": {"total": Case.objects.count(), **_by(Case.objects.all(), "status", Status.values),
+                  "overdue_open": Case.objects.open().filter(case_due_at__lt=timezone.now()).count(),
+                  **{f"card_{c}": n for c, n in _by(Case.objects.open(), "card", ["yellow", "red"]).items()}},
         "users": {"total": User.objects.count(), "active": User.objects.filter(is_active=True).count(),
                   "demo": User.objects.filter(is_demo=True).count()},
     }
