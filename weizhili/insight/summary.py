@@ -1,6 +1,5 @@
 """The counts an operator checks after an import or upgrade. Later domains add their own sections here."""
 from django.db.models import Count
-
 from django.utils import timezone
 
 from weizhili.accounts.models import User
