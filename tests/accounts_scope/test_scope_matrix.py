@@ -58,7 +58,7 @@ DETAIL_ENDPOINTS = [
     ("cases:act", "cases", lambda o: o.place, "post", CASE_ROLES),
 ]
 LIST_ENDPOINTS = ["insight:home", "places:browser", "party:browser", "party:members", "people:list",
-                  "cases:queue", "cases:map", "cases:intake"]
+                  "cases:queue", "cases:map", "cases:intake", "insight:case_figures"]
 PERSONAS = ["street_cadre", "community_worker", "branch_secretary", "building_leader", "grid_worker",
             "volunteer", "resident", "partner_unit", "outsider"]
 
@@ -150,6 +150,8 @@ def test_case_export_and_place_picker_stay_in_scope(client, world, personas, per
     assert (world["cases"]["east_case"].code in cells) == _visible(user, world["places"]["east_household"])
     west = client.get(reverse("cases:place_options"), {"parent": world["places"]["west_compound"].pk})
     assert west.status_code == (200 if _visible(user, world["places"]["west_compound"]) else 404)
+    figures = client.get(reverse("insight:case_figures"), {"node": world["places"]["west_compound"].pk})
+    assert figures.status_code == (200 if _visible(user, world["places"]["west_compound"]) else 404)
     assert AuditEntry.objects.filter(action="case.export", actor_id=user.pk).exists()
 
 

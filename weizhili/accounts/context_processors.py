@@ -14,6 +14,8 @@ def navigation(request):
     items = [(reverse("insight:home"), _("首页"))]
     if user.role in _DOMAIN_ROLES | {Role.GRID_WORKER} and user.scope_path is not None:
         items.append((reverse("cases:queue"), _("诉求")))
+    if user.role in _DOMAIN_ROLES and user.scope_path is not None:
+        items.append((reverse("insight:case_figures"), _("指标")))
     if user.scope_path is not None:
         items.append((reverse("places:browser"), _("区划")))
         items.append((reverse("party:browser"), _("党组织")))

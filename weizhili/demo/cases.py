@@ -120,47 +120,64 @@ def build_case_history(street: Place, *, seed: int = 20221216, months: int = 12,
             timelines.append(steps)
             ratings.append(None)
             continue
-        # resolved: at which tier?
+        # resolved: at which tier? The whole path is laid out first; one that would end in the future is
+        # cut where "now" falls, and the case stays open there.
         roll = rng.random()
         tier = Tier.COMPOUND if roll < 0.72 else Tier.COMMUNITY if roll < 0.93 else Tier.STREET
+        path = []
         t = created + timedelta(hours=rng.randint(1, 30))
-        case.signed_at = t
-        case.contacted_at = t if rng.random() < 0.93 else None
-        steps.append(("sign", Status.DISPATCHED, Status.HANDLING, t))
+        path.append(("sign", Status.DISPATCHED, Status.HANDLING, t, None))
         for step_tier in TIER_ORDER[1:TIER_ORDER.index(tier) + 1]:
             t = t + timedelta(days=rng.choice([2, 3, 3, 4]))
-            case.tier = step_tier
-            case.escalations += 1
-            case.handler_kind = HandlerKind.COMMUNITY if step_tier == Tier.COMMUNITY else HandlerKind.STREET
-            steps.append(("escalate", Status.HANDLING, Status.DISPATCHED, t))
-            steps.append(("sign", Status.DISPATCHED, Status.HANDLING, t + timedelta(hours=3)))
+            path.append(("escalate", Status.HANDLING, Status.DISPATCHED, t, step_tier))
+            t = t + timedelta(hours=3)
+            path.append(("sign", Status.DISPATCHED, Status.HANDLING, t, None))
+        t = t + timedelta(hours=rng.randint(2, 70))
+        path.append(("report", Status.HANDLING, Status.REPORTED, t, None))
+        if rng.random() < 0.06:
+            path.append(("verify_fail", Status.REPORTED, Status.HANDLING, t + timedelta(hours=4), None))
+            t = t + timedelta(days=1)
+            path.append(("report", Status.HANDLING, Status.REPORTED, t, None))
+        t = t + timedelta(hours=2)
+        path.append(("verify", Status.REPORTED, Status.VERIFIED, t, None))
+        t = t + timedelta(hours=rng.randint(3, 20))
+        path.append(("close", Status.VERIFIED, Status.CLOSED, t, None))
         if rng.random() < 0.05:
             case.extensions = 1
             case.case_due_at = calendar.add_workdays(case.case_due_at, 3).due
-        t = t + timedelta(hours=rng.randint(2, 70))
-        rework = rng.random() < 0.06
-        steps.append(("report", Status.HANDLING, Status.REPORTED, t))
-        if rework:
-            case.reworks = 1
-            steps.append(("verify_fail", Status.REPORTED, Status.HANDLING, t + timedelta(hours=4)))
-            t = t + timedelta(days=1)
-            steps.append(("report", Status.HANDLING, Status.REPORTED, t))
-        steps.append(("verify", Status.REPORTED, Status.VERIFIED, t + timedelta(hours=2)))
-        closed = min(t + timedelta(hours=rng.randint(3, 20)), now - timedelta(minutes=5))
-        steps.append(("close", Status.VERIFIED, Status.CLOSED, closed))
-        case.status = Status.CLOSED
-        case.reported_at = t
-        case.closed_at = closed
-        case.resolved_tier = case.tier
-        case.closed_on_time = closed <= case.case_due_at
-        case.card = "none"
+        case.status = Status.DISPATCHED
+        for action, before, after, at, step_tier in path:
+            if at >= now:
+                break
+            steps.append((action, before, after, at))
+            case.status = after
+            if action == "sign":
+                case.signed_at = at
+                case.contacted_at = at if rng.random() < 0.93 else None
+            elif action == "escalate":
+                case.tier = step_tier
+                case.escalations += 1
+                case.handler_kind = HandlerKind.COMMUNITY if step_tier == Tier.COMMUNITY else HandlerKind.STREET
+                case.dispatched_at = at
+                case.tier_due_at = calendar.add_workdays(at, policy.tier_sla(step_tier)).due
+                for key, value in round_clock(calendar, category, at).items():
+                    setattr(case, key, value)
+            elif action == "report":
+                case.reported_at = at
+            elif action == "verify_fail":
+                case.reworks = 1
+            elif action == "close":
+                case.closed_at = at
+                case.resolved_tier = case.tier
+                case.closed_on_time = at <= case.case_due_at
         rating = None
-        if rng.random() < 0.82:
-            satisfaction = _pick(rng, [(Satisfaction.SATISFIED, 76), (Satisfaction.BASIC, 17),
-                                       (Satisfaction.UNSATISFIED, 7)])
-            rating = (satisfaction, satisfaction != Satisfaction.UNSATISFIED or rng.random() < 0.3,
-                      min(closed + timedelta(days=rng.randint(1, 3)), now))
-            case.first_satisfaction = case.final_satisfaction = satisfaction
+        if case.status == Status.CLOSED and rng.random() < 0.82:
+            at = case.closed_at + timedelta(days=rng.randint(1, 3))
+            if at < now:
+                satisfaction = _pick(rng, [(Satisfaction.SATISFIED, 76), (Satisfaction.BASIC, 17),
+                                           (Satisfaction.UNSATISFIED, 7)])
+                rating = (satisfaction, satisfaction != Satisfaction.UNSATISFIED or rng.random() < 0.3, at)
+                case.first_satisfaction = case.final_satisfaction = satisfaction
         cases.append(case)
         timelines.append(steps)
         ratings.append(rating)

@@ -1,7 +1,11 @@
 """Pages that draw on several domains: the home page per role and the place page."""
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 
 from weizhili.accounts.models import Role
 from weizhili.accounts.permissions import can_read_audit, is_admin
@@ -30,7 +34,29 @@ def home(request):
             context["map_places"] = map_features(user, root)
             context["holders"] = role_holders_for(user=user, place=root)
         context["tile_url"] = settings.WEIZHILI_MAP_TILE_URL
+        context["work"] = _case_work(user)
     return render(request, "insight/home.html", context)
+
+
+def _case_work(user) -> dict | None:
+    """The case counts a handler starts the day with: mine, at my tier, overdue, red cards."""
+    from django.db.models import Count, Q
+
+    from weizhili.cases.models import OPEN_STATUSES, Card
+    from weizhili.cases.selectors import case_list
+    from weizhili.cases.workflow import HANDLERS, ROLE_TIER
+
+    if user.role not in HANDLERS:
+        return None
+    now = timezone.now()
+    tier = ROLE_TIER.get(user.role)
+    return case_list(user=user).filter(status__in=OPEN_STATUSES).aggregate(
+        mine=Count("id", filter=Q(assignee=user)),
+        tier=Count("id", filter=Q(tier=tier)),
+        overdue=Count("id", filter=Q(due_at__lt=now)),
+        red=Count("id", filter=Q(card=Card.RED)),
+        yellow=Count("id", filter=Q(card=Card.YELLOW)),
+    )
 
 
 def _compounds_without_branch(root):
@@ -65,3 +91,40 @@ def place_detail(request, place_id: int):
         context["map_places"] = map_features(user, place)
         context["coverage"] = coverage(place)
     return render(request, "places/detail.html", context)
+
+
+def _month_bounds(value: str):
+    """[start, end) of a calendar month in local time; the current month when `value` is empty or bad."""
+    from datetime import datetime
+
+    now = timezone.localtime()
+    try:
+        year, month = (int(x) for x in value.split("-"))
+        first = datetime(year, month, 1, tzinfo=now.tzinfo)
+    except (ValueError, AttributeError):
+        first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return first, nxt
+
+
+@login_required
+def case_figures_view(request):
+    """办结率, 按期办结率, 化解率, 三率 … for the user's node (or a node below it) and a month, per child node,
+    with the last twelve months as a chart."""
+    from weizhili.cases.metrics import case_figures_for_user, figures_by_child, monthly_series
+
+    user = request.user
+    root = place_selectors.place_scope_root(user=user)
+    if root is None:
+        raise Http404("no scope")
+    node = place_selectors.place_get(user=user, place_id=int(request.GET.get("node") or root.pk))
+    start, end = _month_bounds(request.GET.get("month", ""))
+    figures = case_figures_for_user(user, node, start=start, end=end)
+    children = figures_by_child(node=node, start=start, end=end) if node.kind != PlaceKind.HOUSEHOLD else {}
+    series = [m.to_dict() for m in monthly_series(node=node, months=12)]
+    months = [m["month"] for m in series]
+    return render(request, "insight/case_figures.html", {
+        "node": node, "figures": figures, "children": list(children.items()), "series": series,
+        "month": start.strftime("%Y-%m"), "months": months,
+        "ancestors": [a for a in place_selectors.ancestor_chain(node) if a.depth >= root.depth],
+    })
