@@ -143,6 +143,13 @@ else:
         "immediate": False,
     }
 
+# Counters for rate limits must be shared by every web process: Redis where there is one, else files in var/.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "cache")}}
+
 # Map: polygons on a blank background work offline; a tile URL may be set where tiles are reachable.
 WEIZHILI_MAP_TILE_URL = env_str("WEIZHILI_MAP_TILE_URL", "")
 

@@ -23,3 +23,4 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = PROJECT_DIR / "var" / "test-media"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
