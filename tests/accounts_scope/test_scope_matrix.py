@@ -16,7 +16,8 @@ from .. import factories
 
 # Patterns that hold no domain data, or are covered by their own tests (login policy, admin separation).
 NOT_DOMAIN = {"login", "totp_verify", "logout", "password_change", "totp_setup", "set_language",
-              "javascript-catalog"}
+              "javascript-catalog", "settings",
+              "notifications"}  # a user's own notifications only (tests/cases/test_notifications.py)
 
 
 @pytest.fixture
@@ -173,7 +174,8 @@ def test_admin_login_goes_through_the_platform_login(client):
     assert "next=%2Fadmin%2F" in response["Location"]
 
 
-ADMIN_MODELS = [("people", "person", "people"), ("party", "partyorg", "orgs"), ("places", "place", "places")]
+ADMIN_MODELS = [("people", "person", "people"), ("party", "partyorg", "orgs"), ("places", "place", "places"),
+                ("cases", "case", "cases")]
 
 
 @pytest.mark.django_db

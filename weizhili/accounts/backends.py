@@ -11,6 +11,8 @@ PEOPLE = ["people.person"]
 PARTY = ["party.partyorg", "party.partymember", "party.committeemember", "party.servicestation",
          "party.roletype", "party.roleholder"]
 BRANCH = ["party.partymember", "party.committeemember", "party.roleholder"]
+CASE_RULES = ["cases.category", "cases.streetpolicy", "cases.calendaroverride", "cases.replytemplate"]
+CASES = ["cases.case"]
 
 
 def _perms(models: list[str], actions: tuple[str, ...]) -> set[str]:
@@ -22,9 +24,10 @@ def _perms(models: list[str], actions: tuple[str, ...]) -> set[str]:
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.SYSTEM_ADMIN: frozenset(_perms(PLACES + PARTY + PEOPLE, _EDIT)),
-    Role.STREET_CADRE: frozenset(_perms(PLACES + PARTY + PEOPLE, _EDIT) | {"people.unmask_person"}),
-    Role.COMMUNITY_WORKER: frozenset(_perms(PARTY + PEOPLE, _EDIT) | _perms(PLACES, _VIEW)
+    Role.SYSTEM_ADMIN: frozenset(_perms(PLACES + PARTY + PEOPLE + CASE_RULES, _EDIT) | _perms(CASES, _VIEW)),
+    Role.STREET_CADRE: frozenset(_perms(PLACES + PARTY + PEOPLE + CASE_RULES, _EDIT) | _perms(CASES, _VIEW)
+                                 | {"people.unmask_person"}),
+    Role.COMMUNITY_WORKER: frozenset(_perms(PARTY + PEOPLE, _EDIT) | _perms(PLACES + CASES, _VIEW)
                                      | {"people.unmask_person"}),
     Role.BRANCH_SECRETARY: frozenset(_perms(BRANCH, _EDIT) | _perms(["party.partyorg"] + PEOPLE + PLACES, _VIEW)),
 }

@@ -46,3 +46,20 @@ class PasswordChangeForm(forms.Form):
                 except forms.ValidationError as exc:
                     self.add_error("new_password", exc)
         return data
+
+
+class SettingsForm(forms.Form):
+    email = forms.EmailField(label=_("电子邮箱"), required=False)
+    email_mode = forms.ChoiceField(label=_("邮件通知"), choices=())
+
+    def __init__(self, *args, **kwargs):
+        from .models import EmailMode
+
+        super().__init__(*args, **kwargs)
+        self.fields["email_mode"].choices = EmailMode.choices
+
+    def clean(self):
+        data = super().clean()
+        if data.get("email_mode") not in (None, "off") and not data.get("email"):
+            self.add_error("email", _("要接收邮件通知，请填写电子邮箱。"))
+        return data

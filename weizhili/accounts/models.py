@@ -24,6 +24,12 @@ ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
 TOTP_REQUIRED_ROLES = {Role.STREET_CADRE} | ADMIN_ROLES
 
 
+class EmailMode(models.TextChoices):
+    OFF = "off", _("不发邮件")
+    INSTANT = "instant", _("每条通知即时发送")
+    DAILY = "daily", _("每天早上汇总一封")
+
+
 class User(AbstractUser):
     """An account: one person, one role, one place node. Data scope = that node and everything below it."""
 
@@ -40,6 +46,7 @@ class User(AbstractUser):
     totp_secret = EncryptedCharField(_("动态口令密钥"), blank=True)
     totp_confirmed = models.BooleanField(_("已启用动态口令"), default=False)
     totp_last_counter = models.BigIntegerField(default=0, editable=False)
+    email_mode = models.CharField(_("邮件通知"), max_length=8, choices=EmailMode.choices, default=EmailMode.OFF)
 
     class Meta:
         verbose_name = _("用户")

@@ -146,3 +146,11 @@ def totp_confirm(*, user: User, code: str) -> bool:
     user.totp_confirmed = True
     audit_record(action="user.totp_enabled", obj=user, user=user)
     return True
+
+
+@transaction.atomic
+def user_update_settings(*, user: User, email: str, email_mode: str) -> None:
+    user.email = email
+    user.email_mode = email_mode
+    user.save(update_fields=["email", "email_mode"])
+    audit_record(action="user.settings", obj=user, user=user, detail={"email_mode": email_mode})

@@ -9,4 +9,5 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("account/password/", views.password_change_view, name="password_change"),
     path("account/totp/", views.totp_setup_view, name="totp_setup"),
+    path("account/", views.settings_view, name="settings"),
 ]

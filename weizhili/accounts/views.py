@@ -16,7 +16,7 @@ from weizhili.audit.models import AuditResult
 from weizhili.audit.services import audit_record
 
 from . import services
-from .forms import LoginForm, PasswordChangeForm, TotpForm
+from .forms import LoginForm, PasswordChangeForm, SettingsForm, TotpForm
 from .models import User
 
 _PENDING = "pending_2fa_user"
@@ -128,3 +128,16 @@ def totp_setup_view(request):
     qr = "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
     return render(request, "accounts/totp_setup.html",
                   {"form": form, "qr": qr, "secret": user.totp_secret, "confirmed": False})
+
+
+@login_required
+def settings_view(request):
+    """My account: e-mail for notifications (at once or a morning digest), links to password and 2FA."""
+    user = request.user
+    form = SettingsForm(request.POST or None, initial={"email": user.email, "email_mode": user.email_mode})
+    if request.method == "POST" and form.is_valid():
+        services.user_update_settings(user=user, email=form.cleaned_data["email"],
+                                      email_mode=form.cleaned_data["email_mode"])
+        messages.success(request, _("设置已保存。"))
+        return redirect("accounts:settings")
+    return render(request, "accounts/settings.html", {"form": form})

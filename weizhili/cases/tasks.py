@@ -2,6 +2,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from .notify import send_daily_digest, send_instant_emails
 from .sweep import sweep
 
 
@@ -9,3 +10,15 @@ from .sweep import sweep
 def sweep_cases():
     """Escalate cases past their tier's deadline and raise yellow/red cards, every five minutes."""
     return sweep().total
+
+
+@db_periodic_task(crontab(minute="*"))
+def email_notifications():
+    """Mail new notifications to the users who asked for them at once."""
+    return send_instant_emails()
+
+
+@db_periodic_task(crontab(hour="23", minute="30"))  # 07:30 in Beijing (huey counts in UTC)
+def email_daily_digest():
+    """One morning mail with the day's pending notifications, for users who prefer a digest."""
+    return send_daily_digest()

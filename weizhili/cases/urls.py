@@ -9,6 +9,7 @@ urlpatterns = [
     path("places/", views.place_options, name="place_options"),
     path("map/", views.case_map, name="map"),
     path("export.xlsx", views.export, name="export"),
+    path("notifications/", views.notifications, name="notifications"),
     path("<int:case_id>/", views.detail, name="detail"),
     path("<int:case_id>/act/", views.act, name="act"),
 ]

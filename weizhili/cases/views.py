@@ -199,3 +199,17 @@ def export(request):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f"attachment; filename=cases-{stamp}.xlsx"
     return response
+
+
+@login_required
+def notifications(request):
+    """My notifications, newest first; opening the page marks them read."""
+    from .models import Notification
+
+    mine = Notification.objects.filter(user=request.user).select_related("case").order_by("-created_at")
+    page = Paginator(mine, 50).get_page(request.GET.get("page"))
+    unread = [n.pk for n in page if n.read_at is None]
+    response = render(request, "cases/notifications.html", {"page": page, "unread": set(unread)})
+    if unread:
+        Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
+    return response

@@ -61,7 +61,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "weizhili.accounts.context_processors.navigation",
+                "weizhili.insight.context_processors.navigation",
             ],
         },
     }
@@ -142,6 +142,18 @@ else:
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": False,
     }
+
+# E-mail (notifications and daily digests): SMTP settings from the environment; without a host, nothing leaves
+# the machine (the console backend prints mails in development).
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "weizhili@localhost")
+EMAIL_BACKEND = ("django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+                 else "django.core.mail.backends.console.EmailBackend")
 
 # Counters for rate limits must be shared by every web process: Redis where there is one, else files in var/.
 if REDIS_URL:

@@ -24,3 +24,4 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 MEDIA_ROOT = PROJECT_DIR / "var" / "test-media"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

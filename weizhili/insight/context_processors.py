@@ -1,13 +1,14 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role
+from weizhili.accounts.models import Role
+from weizhili.cases.models import Notification
 
 _DOMAIN_ROLES = {Role.STREET_CADRE, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY, Role.BUILDING_LEADER}
 
 
 def navigation(request):
-    """The menu a user sees: only pages their role can use."""
+    """The menu a user sees (only pages their role can use) and their unread notifications."""
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {"nav_items": []}
@@ -24,4 +25,5 @@ def navigation(request):
         items.append((reverse("party:members"), _("党员")))
     if user.is_staff:
         items.append((reverse("admin:index"), _("管理后台")))
-    return {"nav_items": items}
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return {"nav_items": items, "unread_notifications": unread}

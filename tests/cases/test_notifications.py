@@ -1,0 +1,70 @@
+"""Notifications: in-app after commit, e-mail at once or as a morning digest, each sent once."""
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from weizhili.cases.models import Notification
+from weizhili.cases.notify import send_daily_digest, send_instant_emails
+from weizhili.cases.services import Actor, case_create, case_transition
+
+from .conftest import T0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_dispatch_notifies_the_assignee_after_commit(flushable_audit, tree, categories, leader):
+    case = case_create(place=tree["east_household"], category=categories["sanitation"], description="楼道灯不亮了",
+                       now=T0)
+    assert Notification.objects.filter(user=leader, case=case).count() == 1
+
+
+@pytest.mark.django_db
+def test_no_notification_when_the_transaction_rolls_back(tree, categories, leader, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with transaction.atomic():
+            case_create(place=tree["east_household"], category=categories["sanitation"], description="楼道灯不亮了",
+                        now=T0)
+    assert len(callbacks) >= 1 and not Notification.objects.exists()  # only sent once the commit happens
+
+
+@pytest.mark.django_db
+def test_instant_and_daily_email(client, tree, categories, leader, staff, django_capture_on_commit_callbacks):
+    client.force_login(leader)
+    response = client.post(reverse("accounts:settings"), {"email": "leader@example.org", "email_mode": "instant"})
+    assert response.status_code == 302
+    worker = staff["community"]
+    worker.email, worker.email_mode = "worker@example.org", "daily"
+    worker.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_create(place=tree["east_household"], category=categories["sanitation"],
+                           description="楼道灯不亮了", now=T0)
+    with django_capture_on_commit_callbacks(execute=True):
+        case_transition(case_id=case.pk, action="escalate", actor=Actor(leader), note="需要社区", now=T0)
+    assert send_instant_emails() == 1
+    assert mail.outbox[-1].to == ["leader@example.org"] and case.code in mail.outbox[-1].body
+    assert send_instant_emails() == 0  # each notification is mailed once
+    assert send_daily_digest() == 1
+    assert mail.outbox[-1].to == ["worker@example.org"] and "每日" in mail.outbox[-1].subject
+    assert send_daily_digest() == 0
+
+
+@pytest.mark.django_db
+def test_settings_need_an_address_for_mail(client, personas):
+    client.force_login(personas["community_worker"])
+    response = client.post(reverse("accounts:settings"), {"email": "", "email_mode": "daily"})
+    assert response.status_code == 200 and "电子邮箱" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_notification_page_lists_mine_and_marks_them_read(client, tree, categories, leader,
+                                                          django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        case_create(place=tree["east_household"], category=categories["sanitation"], description="楼道灯不亮了",
+                    now=T0)
+    client.force_login(leader)
+    home = client.get("/").content.decode()
+    assert 'class="badge red">1<' in home
+    body = client.get(reverse("cases:notifications")).content.decode()
+    assert "已派给您" in body
+    assert not Notification.objects.filter(user=leader, read_at__isnull=True).exists()

@@ -1,0 +1,57 @@
+"""Per-street rules of the case loop, editable by street staff: categories, SLAs, the working-day overrides,
+reply templates. Cases themselves are handled on the case pages, where every change goes through the
+transition service; here they are read-only."""
+from django.contrib import admin
+
+from weizhili.accounts.admin import ScopedAdminMixin
+
+from .models import CalendarOverride, Case, Category, ReplyTemplate, StreetPolicy
+
+
+class StreetScoped(ScopedAdminMixin, admin.ModelAdmin):
+    scope_via = "street"
+    raw_id_fields = ("street",)
+
+
+@admin.register(Category)
+class CategoryAdmin(StreetScoped):
+    list_display = ("name", "code", "handler_kind", "deadline_value", "deadline_unit", "active", "sort_key")
+    list_filter = ("handler_kind", "deadline_unit", "active")
+    list_editable = ("active", "sort_key")
+
+
+@admin.register(StreetPolicy)
+class StreetPolicyAdmin(StreetScoped):
+    list_display = ("street", "compound_sla_workdays", "community_sla_workdays", "handle_workdays",
+                    "max_extension_workdays")
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(StreetScoped):
+    list_display = ("day", "is_workday", "note", "street")
+    list_filter = ("is_workday",)
+    date_hierarchy = "day"
+
+
+@admin.register(ReplyTemplate)
+class ReplyTemplateAdmin(StreetScoped):
+    list_display = ("title", "street")
+
+
+@admin.register(Case)
+class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    scope_via = "place"
+    list_display = ("code", "category", "status", "tier", "card", "created_at", "closed_at")
+    list_filter = ("status", "tier", "card", "source")
+    search_fields = ("code",)
+    date_hierarchy = "created_at"
+    exclude = ("contact_phone",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
