@@ -11,8 +11,9 @@ from .test_browse import PASSWORD, demo, shot  # noqa: F401  (fixture re-used)
 pytestmark = pytest.mark.browser
 
 
-def staff_page(browser, base, username):
+def staff_page(browser, base, username, contexts):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    contexts.append(context)
     page = context.new_page()
     page.goto(f"{base}/login/")
     page.fill("input[name=username]", username)
@@ -37,6 +38,7 @@ def test_report_escalate_reopen_close(browser, phone_page, live_server, demo):  
 
     base = live_server.url
     resident = phone_page
+    contexts = []
     # 1. the resident reports from the phone page
     resident.goto(f"{base}/r/")
     resident.select_option("#f-compound", label="君临天下小区")
@@ -60,7 +62,7 @@ def test_report_escalate_reopen_close(browser, phone_page, live_server, demo):  
     shot(resident, "resident-tracking-phone")
 
     # 2. the building leader signs for it
-    leader = staff_page(browser, base, "junlin_b1_leader")
+    leader = staff_page(browser, base, "junlin_b1_leader", contexts)
     leader.goto(f"{base}/cases/?view=mine")
     leader.click(f"a:text-is('{case.code}')")
     act(leader, "sign")
@@ -74,7 +76,7 @@ def test_report_escalate_reopen_close(browser, phone_page, live_server, demo):  
     assert case.tier == Tier.COMMUNITY and case.status == Status.DISPATCHED
 
     # 4. the community worker handles and closes it
-    worker = staff_page(browser, base, "longquan_worker")
+    worker = staff_page(browser, base, "longquan_worker", contexts)
     worker.goto(f"{base}/cases/{case.pk}/")
     assert "上报上一级" in worker.inner_text("#timeline")
     act(worker, "sign")
@@ -110,3 +112,5 @@ def test_report_escalate_reopen_close(browser, phone_page, live_server, demo):  
     shot(resident, "resident-rated-phone")
     actions = list(case.events.values_list("action", flat=True))
     assert actions.count("close") == 2 and "escalate" in actions and "reopen" in actions
+    for context in contexts:  # no request may still be in flight when the live server stops
+        context.close()
