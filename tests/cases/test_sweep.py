@@ -66,7 +66,8 @@ def test_cards_yellow_one_working_day_before_and_red_after(tree, categories, lea
 def test_a_sweep_that_dies_part_way_leaves_nothing_half_done(tree, categories, leader):
     cases = [_new(tree, categories) for _ in range(3)]
     when = T0 + timedelta(days=2, hours=16)
-    with mock.patch.object(sweep_module, "_notify_tier", side_effect=RuntimeError("worker killed")):
+    # the worker dies right after the first step has written (before its audit row): all of it rolls back
+    with mock.patch.object(sweep_module, "audit_record", side_effect=RuntimeError("worker killed")):
         with pytest.raises(RuntimeError):
             sweep(now=when)
     assert set(Case.objects.values_list("tier", flat=True)) == {Tier.COMPOUND}

@@ -178,39 +178,39 @@ class CaseQuerySet(models.QuerySet):
 
 
 class Case(models.Model):
-    code = models.CharField(_("编号"), max_length=20, unique=True)
-    token = models.CharField(max_length=32, unique=True, default=_tracking_token, editable=False)
+    code = models.CharField(_("编号"), max_length=20)
+    token = models.CharField(max_length=32, default=_tracking_token, editable=False)
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="cases",
                               verbose_name=_("发生地点"))
-    compound = models.ForeignKey("places.Place", on_delete=models.PROTECT, null=True, blank=True,
+    compound = models.ForeignKey("places.Place", on_delete=models.PROTECT, null=True, blank=True, db_index=False,
                                  related_name="compound_cases", verbose_name=_("院落"))
     community = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="community_cases",
-                                  verbose_name=_("社区"))
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("分类"))
+                                  db_index=False, verbose_name=_("社区"))
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases", db_index=False,
+                                 verbose_name=_("分类"))
     description = models.TextField(_("问题描述"), max_length=2000)
     answers = models.JSONField(_("补充信息"), default=dict, blank=True)
     source = models.CharField(_("来源"), max_length=12, choices=Source.choices, default=Source.RESIDENT)
-    reporter = models.ForeignKey("people.Person", on_delete=models.SET_NULL, null=True, blank=True,
+    reporter = models.ForeignKey("people.Person", on_delete=models.SET_NULL, null=True, blank=True, db_index=False,
                                  related_name="reported_cases", verbose_name=_("反映人"))
     reporter_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                      related_name="reported_cases", verbose_name=_("上报账号"))
+                                      db_index=False, related_name="reported_cases", verbose_name=_("上报账号"))
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
     contact_phone = EncryptedCharField(_("联系电话"), blank=True)
     anonymous = models.BooleanField(_("匿名"), default=False)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lng = models.FloatField(_("经度"), null=True, blank=True)
-    external_ref = models.CharField(_("外部编号"), max_length=40, blank=True, db_index=True)
+    external_ref = models.CharField(_("外部编号"), max_length=40, blank=True)
 
-    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.SUBMITTED,
-                              db_index=True)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)
     parked_from = models.CharField(max_length=12, choices=Status.choices, blank=True, editable=False)
     tier = models.CharField(_("层级"), max_length=10, choices=Tier.choices, default=Tier.COMPOUND)
     handler_kind = models.CharField(_("处置单位"), max_length=12, choices=HandlerKind.choices,
                                     default=HandlerKind.BRANCH)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="assigned_cases", verbose_name=_("承办人"))
+                                 db_index=False, related_name="assigned_cases", verbose_name=_("承办人"))
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
-                               verbose_name=_("合并至"))
+                               db_index=False, verbose_name=_("合并至"))
 
     created_at = models.DateTimeField(_("上报时间"), db_index=True)
     accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
@@ -224,7 +224,7 @@ class Case(models.Model):
     due_at = models.DateTimeField(_("本轮办理时限"), null=True, blank=True)
     yellow_at = models.DateTimeField(null=True, blank=True, editable=False)
     red_at = models.DateTimeField(null=True, blank=True, editable=False)
-    tier_due_at = models.DateTimeField(_("本层级时限"), null=True, blank=True, db_index=True)
+    tier_due_at = models.DateTimeField(_("本层级时限"), null=True, blank=True)
     deadline_provisional = models.BooleanField(_("时限按临时日历计算"), default=False)
     card = models.CharField(_("警示"), max_length=6, choices=Card.choices, default=Card.NONE)
 
@@ -240,7 +240,7 @@ class Case(models.Model):
                                  help_text=_("经认定的不合理诉求或申诉成功的工单不计入分母"))
     first_satisfaction = models.CharField(_("首次满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
     final_satisfaction = models.CharField(_("最终满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
-    sweep_mark = models.CharField(max_length=32, blank=True, editable=False, db_index=True)
+    sweep_mark = models.CharField(max_length=32, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = CaseQuerySet.as_manager()
@@ -248,12 +248,27 @@ class Case(models.Model):
     class Meta:
         verbose_name = _("诉求")
         verbose_name_plural = _("诉求")
+        # Every index costs each updated row an entry (the sweep updates rows in bulk), so only what the
+        # queue, the sweep, the figures and the look-ups use; rarely-set columns get partial indexes.
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="uniq_case_code"),
+            models.UniqueConstraint(fields=["token"], name="uniq_case_token"),
+        ]
         indexes = [
             models.Index(fields=["status", "tier", "tier_due_at"], name="case_sweep_idx"),
-            models.Index(fields=["status", "card", "red_at"], name="case_card_idx"),
+            models.Index(fields=["status", "red_at"], name="case_red_idx"),
+            models.Index(fields=["status", "yellow_at"], name="case_yellow_idx"),
             models.Index(fields=["community", "status"], name="case_community_status_idx"),
             models.Index(fields=["compound", "status"], name="case_compound_status_idx"),
-            models.Index(fields=["assignee", "status"], name="case_assignee_status_idx"),
+            models.Index(fields=["assignee", "status"], name="case_assignee_status_idx",
+                         condition=models.Q(assignee__isnull=False)),
+            models.Index(fields=["parent"], name="case_parent_idx", condition=models.Q(parent__isnull=False)),
+            models.Index(fields=["reporter_user"], name="case_reporter_user_idx",
+                         condition=models.Q(reporter_user__isnull=False)),
+            models.Index(fields=["reporter"], name="case_reporter_idx", condition=models.Q(reporter__isnull=False)),
+            models.Index(fields=["external_ref"], name="case_external_ref_idx", condition=~models.Q(external_ref="")),
+            models.Index(fields=["sweep_mark"], name="case_sweep_mark_idx", condition=~models.Q(sweep_mark="")),
+            models.Index(fields=["category"], name="case_category_idx"),
         ]
 
     def __str__(self) -> str:

@@ -78,6 +78,8 @@ def sweep(*, now=None, street: Place | None = None) -> SweepResult:
 
 
 def _sweep_street(street: Place, now, result: SweepResult) -> None:
+    if connection.vendor == "postgresql":
+        return _sweep_street_pg(street, now, result)
     calendar = street_calendar(street)
     policy = street_policy(street)
     in_street = Case.objects.filter(community__path__startswith=street.path, status__in=RUNNING_STATUSES)
@@ -125,6 +127,31 @@ def _sweep_street(street: Place, now, result: SweepResult) -> None:
         Case.objects.filter(sweep_mark=mark).update(card=Card.YELLOW, sweep_mark="")
         result.yellow += n
         audit_record(action="case.sweep.yellow_card", object_type="cases.case", detail={"cases": n})
+
+
+def _sweep_street_pg(street: Place, now, result: SweepResult) -> None:
+    """The same steps as `_sweep_street`, one statement each (see sweep_pg.py)."""
+    from . import sweep_pg
+
+    calendar = street_calendar(street)
+    policy = street_policy(street)
+    clocks = {}
+    for category in Category.objects.filter(street=street):
+        deadline = category_deadline(calendar, category, now)
+        yellow, red = card_times(calendar, deadline.due)
+        clocks[category.pk] = (deadline.due, yellow, red, deadline.provisional)
+    for lower, upper in zip(TIER_ORDER, TIER_ORDER[1:], strict=False):
+        tier_due = calendar.add_workdays(now, policy.tier_sla(upper)).due
+        n = sweep_pg.escalate(street=street, lower=lower, upper=upper, now=now, tier_due=tier_due, clocks=clocks,
+                              label=SYSTEM_LABEL)
+        if n:
+            result.escalated[upper] = result.escalated.get(upper, 0) + n
+            audit_record(action="case.sweep.escalate", object_type="cases.case", detail={"tier": upper, "cases": n})
+    for card in (Card.RED, Card.YELLOW):
+        n = sweep_pg.raise_cards(street=street, card=card, now=now, label=SYSTEM_LABEL)
+        if n:
+            setattr(result, card, getattr(result, card) + n)
+            audit_record(action=f"case.sweep.{card}_card", object_type="cases.case", detail={"cases": n})
 
 
 def _escalation_events(mark: str, lower: str, upper: str, now) -> None:
