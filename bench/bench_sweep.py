@@ -153,6 +153,35 @@ def sweep_exprs(layout: str):
     return exprs
 
 
+def steady_exprs():
+    """The sweep as it runs every five minutes: 1,000,000 open cases whose deadlines are spread over the next
+    days, so that only the cases that crossed a deadline in the last five minutes are due (~0.14 % for the tier
+    clock, ~0.07 % yellow and ~0.03 % red; with 2–3 working-day clocks, 1M open cases cross about 1,400 tier
+    deadlines per five minutes). Every older crossing is already reflected in the row, as after earlier runs."""
+
+    def exprs(at, pg, rows):
+        base = backlog(at, pg, rows)
+        k = "((g.i * 1299709) % 10007)"      # card position, per 10,007
+        t = "((g.i * 104729) % 10007)"       # tier position, per 10,007
+        off_h = f"({k} % 500 - 30)"           # hours from now to the round's deadline
+        due_s = (f"(CASE WHEN {k} < 7 THEN 86400 - ({k} * 40 + 1) WHEN {k} < 10 THEN -86400 - (({k} - 7) * 90 + 1) "
+                 f"ELSE 3600 * {off_h} + 1800 END)")  # half past: no deadline lands exactly on now
+        return {
+            **base,
+            "tier_due_at": at(f"CASE WHEN {t} < 14 THEN -({t} * 20 + 1) ELSE 3600 * ({t} % 120 + 1) END"),
+            "due_at": at(due_s),
+            "yellow_at": at(f"{due_s} - 86400"),
+            "red_at": at(f"{due_s} + 86400"),
+            "case_due_at": at(f"{due_s} + 172800"),
+            # cards already raised for every crossing older than five minutes
+            "card": (f"(CASE WHEN {k} < 7 THEN 'none' WHEN {k} < 10 THEN 'yellow' "
+                     f"WHEN {due_s} + 86400 <= -300 THEN 'red' "
+                     f"WHEN {due_s} - 86400 <= -300 THEN 'yellow' ELSE 'none' END)"),
+        }
+    backlog = sweep_exprs("spread")
+    return exprs
+
+
 def _naive_loop(ids, now, street):
     """What the sweep does, one case at a time through the ORM, each case in its own (nested) transaction."""
     from django.db import transaction
@@ -224,6 +253,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=None,
                         help="open cases (default 1,000,000 on PostgreSQL, 100,000 on SQLite)")
     parser.add_argument("--sample", type=int, default=10_000, help="cases in the naive loop's sample")
+    parser.add_argument("--scenario", choices=["backlog", "steady"], default="backlog",
+                        help="backlog: ~10 %% past their tier deadline at once (a catch-up after the worker was down); "
+                             "steady: only what crossed a deadline in the last five minutes (the normal run)")
     parser.add_argument("--layout", choices=["spread", "ordered"], default="spread",
                         help="where the due cases sit in the table: spread evenly (worst case, default) or the "
                              "oldest rows (a table filled in time order)")
@@ -248,7 +280,7 @@ def main() -> None:
         for i, community in enumerate(communities):
             user_create(username=f"worker{i}", role=Role.COMMUNITY_WORKER, place=community, password=PASSWORD)
         insert_cases(connection, rows=rows, buildings=buildings, categories=categories,
-                     exprs=sweep_exprs(args.layout))
+                     exprs=steady_exprs() if args.scenario == "steady" else sweep_exprs(args.layout))
         insert_s = time.perf_counter() - started
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE" if vendor == "postgresql" else "ANALYZE")
@@ -257,7 +289,7 @@ def main() -> None:
         running = Case.objects.filter(status__in=RUNNING_STATUSES)
         expected = running.filter(tier__in=[Tier.COMPOUND, Tier.COMMUNITY], tier_due_at__lt=NOW).count()
         note = " (SQLite default; 1,000,000 on PostgreSQL)" if vendor == "sqlite" and not args.rows else ""
-        print(f"database: {vendor}, {rows:,} open cases{note}, layout: {args.layout}")
+        print(f"database: {vendor}, {rows:,} open cases{note}, scenario: {args.scenario}, layout: {args.layout}")
         print(f"data: {rows:,} open cases in {len(communities)} communities × {COMPOUNDS} compounds × {BUILDINGS} "
               f"buildings, {len(categories)} categories; written in {insert_s:.1f} s, analysed at {setup_s:.1f} s")
         print(f"      at now: {expected:,} past their tier deadline, "
