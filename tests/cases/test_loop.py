@@ -193,3 +193,18 @@ def test_deadlines_count_in_local_time_whatever_the_input_zone(tree, categories,
     from django.utils import timezone
 
     assert timezone.localtime(case.due_at).date().isoformat() == "2026-03-06"  # Tue + 3 working days = Fri
+
+
+def test_grid_worker_reports_count_for_the_worker(client, tree, categories, personas):
+    from django.urls import reverse
+
+    grid = personas["grid_worker"]
+    case_create(place=tree["east_household"], category=categories["parking"], description="消防通道被车辆占用",
+                source="grid", actor=Actor(grid), now=T0)
+    case_create(place=tree["east_household"], category=categories["parking"], description="路口有车辆违停",
+                source="resident", now=T0)
+    client.force_login(grid)
+    body = client.get(reverse("cases:queue"), {"view": "reported"}).content.decode()
+    assert "共 1 件" in body
+    home = client.get("/").content.decode()
+    assert "本月上报" in home

@@ -34,7 +34,7 @@ def case_get(*, user, case_id: int) -> Case:
     return case
 
 
-QUEUE_VIEWS = ("mine", "tier", "open", "closed")
+QUEUE_VIEWS = ("mine", "tier", "open", "closed", "reported")
 
 
 def case_queue(*, user, view: str = "tier", now=None, filters: dict | None = None):
@@ -52,6 +52,8 @@ def case_queue(*, user, view: str = "tier", now=None, filters: dict | None = Non
             qs = qs.filter(tier=tier)
     elif view == "closed":
         qs = qs.filter(status=Status.CLOSED)
+    elif view == "reported":  # what I reported myself (grid workers' reports count for them)
+        qs = qs.filter(reporter_user=user)
     else:
         qs = qs.filter(status__in=OPEN_STATUSES + [Status.PARKED])
     filters = filters or {}
@@ -68,6 +70,8 @@ def case_queue(*, user, view: str = "tier", now=None, filters: dict | None = Non
         qs = qs.filter(Q(code__iexact=q) | Q(description__contains=q))
     if view == "closed":
         return qs.order_by("-closed_at", "-id")
+    if view == "reported":
+        return qs.order_by("-created_at", "-id")
     return qs.annotate(
         overdue=When_(When(due_at__lt=now, then=Value(0)), default=Value(1), output_field=IntegerField()),
         card_rank=When_(When(card=Card.RED, then=Value(0)), When(card=Card.YELLOW, then=Value(1)),

@@ -38,7 +38,8 @@ def _filters(request) -> dict:
 @login_required
 def queue(request):
     _staff(request)
-    view = request.GET.get("view") or ("mine" if request.user.role == Role.BUILDING_LEADER else "tier")
+    default = {Role.BUILDING_LEADER: "mine", Role.GRID_WORKER: "reported"}.get(request.user.role, "tier")
+    view = request.GET.get("view") or default
     if view not in selectors.QUEUE_VIEWS:
         view = "tier"
     filters = _filters(request)
@@ -50,7 +51,8 @@ def queue(request):
         "page": page, "rows": [(c, labels.get(c.place_id, "")) for c in page], "view": view, "filters": filters,
         "now": timezone.now(), "statuses": Status.choices, "cards": Card.choices, "sources": Source.choices,
         "categories": categories_ensure(street=street), "query": request.GET.urlencode(),
-        "views": [("mine", _("我承办的")), ("tier", _("本级待办")), ("open", _("全部在办")), ("closed", _("已结案"))],
+        "views": [("mine", _("我承办的")), ("tier", _("本级待办")), ("open", _("全部在办")), ("closed", _("已结案")),
+                  ("reported", _("我上报的"))],
     })
 
 

@@ -46,6 +46,11 @@ def _case_work(user) -> dict | None:
     from weizhili.cases.selectors import case_list
     from weizhili.cases.workflow import HANDLERS, ROLE_TIER
 
+    if user.role == Role.GRID_WORKER:
+        month = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        return case_list(user=user).filter(reporter_user=user).aggregate(
+            reported=Count("id"), reported_month=Count("id", filter=Q(created_at__gte=month)),
+            reported_open=Count("id", filter=Q(status__in=OPEN_STATUSES)))
     if user.role not in HANDLERS:
         return None
     now = timezone.now()
