@@ -31,8 +31,12 @@ def test_two_handlers_cannot_both_sign_the_same_case(flushable_audit, tree, cate
         t.start()
     for t in threads:
         t.join(timeout=30)
-    assert sorted(outcomes)[0] in ("locked", "ok", "refused") and outcomes.count("ok") == 1, outcomes
+    assert len(outcomes) == 2 and outcomes.count("ok") <= 1, outcomes
+    signed = outcomes.count("ok")
     if connection.vendor == "postgresql":
-        assert sorted(outcomes) == ["ok", "refused"]  # the second waited for the lock, then saw the new state
-    assert Case.objects.get(pk=case.pk).status == Status.HANDLING
-    assert Event.objects.filter(case=case, action="sign").count() == 1
+        # the second waited for the row lock, then saw the new state and was refused
+        assert sorted(outcomes) == ["ok", "refused"]
+    # SQLite's in-memory test database refuses a concurrent writer at once ("locked"), sometimes both; a file
+    # database in WAL mode (the default run) waits instead. Either way never two signatures:
+    assert Event.objects.filter(case=case, action="sign").count() == signed
+    assert Case.objects.get(pk=case.pk).status == (Status.HANDLING if signed else Status.DISPATCHED)
