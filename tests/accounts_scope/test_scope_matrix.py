@@ -158,7 +158,7 @@ def test_case_export_and_place_picker_stay_in_scope(client, world, personas, per
 
 def test_every_page_is_in_the_matrix():
     covered = ({name for name, *_rest in DETAIL_ENDPOINTS} | set(LIST_ENDPOINTS)
-               | {"cases:export", "cases:place_options"})
+               | {"cases:export", "cases:place_options", "cases:photo"})  # photo: tests/cases/test_staff_photos.py
     # The resident pages under r/ have no account scope: a case is reached only through its secret token,
     # and the place pickers list no households and no personal data (tests/cases/test_public.py).
     missing = [n for n in _named_patterns() if n not in covered and n.split(":")[-1] not in NOT_DOMAIN

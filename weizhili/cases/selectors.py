@@ -80,7 +80,7 @@ def case_queue(*, user, view: str = "tier", now=None, filters: dict | None = Non
 
 
 def case_timeline(*, case: Case, public_only: bool = False):
-    events = case.events.select_related("actor").order_by("at", "id")
+    events = case.events.select_related("actor").prefetch_related("attachments").order_by("at", "id")
     return events.filter(public=True) if public_only else events
 
 

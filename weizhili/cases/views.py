@@ -5,7 +5,9 @@ import xlsxwriter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,6 +24,7 @@ from . import selectors, workflow
 from .forms import ActionForm, StaffIntakeForm
 from .models import Card, Case, HandlerKind, ReplyTemplate, Source, Status
 from .services import Actor, CaseError, case_create, case_transition, categories_ensure, street_of
+from .uploads import case_photos_attach, photos_prepare
 
 STAFF_ROLES = workflow.HANDLERS | {Role.GRID_WORKER}
 
@@ -97,9 +100,18 @@ def act(request, case_id: int):
     if data.get("assignee") and not selectors.case_list(user=request.user).exists():
         data.pop("assignee")
     try:
-        case_transition(case_id=case.pk, action=form.cleaned_data["action"], actor=Actor(request.user),
-                        note=form.cleaned_data["note"], data=data,
-                        expected_status=form.cleaned_data["expected_status"] or None)
+        photos = photos_prepare(request.FILES.getlist("photos"))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("cases:detail", case_id=case.pk)
+    try:
+        with transaction.atomic():
+            case = case_transition(case_id=case.pk, action=form.cleaned_data["action"], actor=Actor(request.user),
+                                   note=form.cleaned_data["note"], data=data,
+                                   expected_status=form.cleaned_data["expected_status"] or None)
+            if photos:  # the photos belong to the event this action wrote
+                event = case.events.filter(action=form.cleaned_data["action"]).order_by("-id").first()
+                case_photos_attach(case=case, photos=photos, event=event, user=request.user)
     except CaseError as exc:
         messages.error(request, str(exc))
     else:
@@ -215,3 +227,16 @@ def notifications(request):
     if unread:
         Notification.objects.filter(pk__in=unread).update(read_at=timezone.now())
     return response
+
+
+@login_required
+def photo(request, case_id: int, attachment_id: int):
+    """A case's photo, for staff who may see the case."""
+    from django.http import FileResponse
+
+    _staff(request)
+    case = selectors.case_get(user=request.user, case_id=case_id)
+    attachment = case.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("not found")
+    return FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
