@@ -34,3 +34,17 @@ def test_community_worker_works_the_queue_and_reads_the_figures(page, live_serve
     page.goto(f"{base}/cases/map/")
     page.wait_for_function("window.weizhiliMaps && window.weizhiliMaps['case-map'].layer.getLayers().length > 3")
     shot(page, "case-map")
+
+
+def test_the_interface_switches_to_english(page, live_server, demo):  # noqa: F811
+    base = live_server.url
+    login(page, base, "longquan_worker")
+    page.wait_for_selector("#work-cards")
+    page.click("button[name=language][value=en]")
+    page.wait_for_selector("nav >> text=Cases")
+    nav = page.inner_text("nav")
+    assert all(word in nav for word in ["Home", "Cases", "Figures", "Places", "Party", "People"])
+    assert "Organisation coverage" in page.inner_text("main")
+    shot(page, "home-community-worker-en")
+    page.goto(f"{base}/figures/cases/")
+    assert "On-time closure rate" in page.inner_text("main")
