@@ -5,9 +5,10 @@ set -euo pipefail
 BIN=.venv/bin
 export DJANGO_SETTINGS_MODULE=weizhili.settings.test
 
-echo "== checks: ruff, mypy (calendar), migrations"
+echo "== checks: ruff, mypy (calendar, text), migrations"
 $BIN/ruff check weizhili tests bench scripts
 $BIN/mypy --strict --no-error-summary weizhili/calendar
+$BIN/mypy --strict --ignore-missing-imports --no-error-summary weizhili/text
 $BIN/weizhili makemigrations --check --dry-run >/dev/null || { echo "models and migrations differ: run makemigrations"; exit 1; }
 
 pg_url="${TEST_DATABASE_URL:-${DATABASE_URL:-}}"

@@ -1,0 +1,1 @@
+"""Pure-Python text tools (address parsing, classification, repeat detection). Imports no Django."""
