@@ -58,3 +58,19 @@ def test_a_fake_photo_is_refused_and_nothing_changes(client, tree, categories, l
                 {"action": "report", "note": "已更换", "expected_status": "handling", "photos": [fake]})
     case.refresh_from_db()
     assert case.status == Status.HANDLING and not Attachment.objects.exists()
+
+
+def test_dispatch_by_name_only_to_a_leader_of_the_case_s_compound(client, tree, categories, leader, staff):
+    case = case_create(place=tree["east_household"], category=categories["repair"], description="健身器材损坏",
+                       now=T0)
+    case = case_transition(case_id=case.pk, action="return", actor=Actor(leader), note="不归我", now=T0)
+    west_leader = factories.make_user("building_leader", tree["west_building"], username="west-leader")
+    client.force_login(staff["secretary"])
+    client.post(reverse("cases:act", args=[case.pk]),
+                {"action": "dispatch", "assignee": west_leader.pk, "expected_status": "registered"})
+    case.refresh_from_db()
+    assert case.status == Status.REGISTERED and case.assignee_id is None  # refused, nothing changed
+    client.post(reverse("cases:act", args=[case.pk]),
+                {"action": "dispatch", "assignee": leader.pk, "expected_status": "registered"})
+    case.refresh_from_db()
+    assert case.status == Status.DISPATCHED and case.assignee == leader

@@ -58,13 +58,15 @@ def _json(value: dict) -> str:
     return "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
 
 
-def _insert_events(mark: str, action: str, to_status_sql: str, label: str, now, note: str, data: dict,
-                   public: bool) -> None:
+def _insert_events(mark: str, action: str, *, to_status: str | None, now, data: dict, public: bool) -> None:
+    """One system event per marked case; `to_status` None keeps the case's current status."""
+    target, target_params = ("status", []) if to_status is None else ("%s", [to_status])
     sql = (f"INSERT INTO {EVENT} (case_id, action, from_status, to_status, actor_id, actor_label, at, note, data, "
-           f"public) SELECT id, %s, status, {to_status_sql}, NULL, %s, %s, %s, {_json(data)}, %s "
+           f"public) SELECT id, %s, status, {target}, NULL, %s, %s, '', {_json(data)}, %s "
            f"FROM {CASE} WHERE sweep_mark = %s")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [action, label, now, note, json.dumps(data, ensure_ascii=False), public, mark])
+        cursor.execute(sql, [action, *target_params, SYSTEM_LABEL, now, json.dumps(data, ensure_ascii=False),
+                             public, mark])
 
 
 def sweep(*, now=None, street: Place | None = None) -> SweepResult:
@@ -90,7 +92,8 @@ def _sweep_street(street: Place, now, result: SweepResult) -> None:
         n = in_street.filter(tier=lower, tier_due_at__lt=now).update(sweep_mark=mark)
         if not n:
             continue
-        _escalation_events(mark, lower, upper, now)
+        _insert_events(mark, "escalate", to_status=Status.DISPATCHED, now=now,
+                       data={"tier": upper, "from_tier": lower, "automatic": True}, public=True)
         marked = Case.objects.filter(sweep_mark=mark)
         for unit, value in marked.values_list("category__deadline_unit", "category__deadline_value").distinct():
             deadline = category_deadline(calendar, Category(deadline_unit=unit, deadline_value=value), now)
@@ -110,7 +113,7 @@ def _sweep_street(street: Place, now, result: SweepResult) -> None:
     mark = uuid.uuid4().hex
     n = in_street.exclude(card=Card.RED).filter(red_at__lte=now).update(sweep_mark=mark)
     if n:
-        _insert_events(mark, "card", "status", SYSTEM_LABEL, now, "", {"card": "red"}, False)
+        _insert_events(mark, "card", to_status=None, now=now, data={"card": "red"}, public=False)
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {SUPERVISION} (case_id, reason, note, created_at, created_by_id, closed_at) "
                            f"SELECT id, %s, %s, %s, NULL, NULL FROM {CASE} WHERE sweep_mark = %s",
@@ -123,7 +126,7 @@ def _sweep_street(street: Place, now, result: SweepResult) -> None:
     mark = uuid.uuid4().hex
     n = in_street.filter(card=Card.NONE, yellow_at__lte=now).update(sweep_mark=mark)
     if n:
-        _insert_events(mark, "card", "status", SYSTEM_LABEL, now, "", {"card": "yellow"}, False)
+        _insert_events(mark, "card", to_status=None, now=now, data={"card": "yellow"}, public=False)
         Case.objects.filter(sweep_mark=mark).update(card=Card.YELLOW, sweep_mark="")
         result.yellow += n
         audit_record(action="case.sweep.yellow_card", object_type="cases.case", detail={"cases": n})
@@ -152,14 +155,6 @@ def _sweep_street_pg(street: Place, now, result: SweepResult) -> None:
         if n:
             setattr(result, card, getattr(result, card) + n)
             audit_record(action=f"case.sweep.{card}_card", object_type="cases.case", detail={"cases": n})
-
-
-def _escalation_events(mark: str, lower: str, upper: str, now) -> None:
-    data = {"tier": upper, "from_tier": lower, "automatic": True}
-    sql = (f"INSERT INTO {EVENT} (case_id, action, from_status, to_status, actor_id, actor_label, at, note, data, "
-           f"public) SELECT id, %s, status, %s, NULL, %s, %s, %s, {_json(data)}, %s FROM {CASE} WHERE sweep_mark = %s")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, ["escalate", Status.DISPATCHED, SYSTEM_LABEL, now, "", json.dumps(data), True, mark])
 
 
 def _notify_tier(mark: str, tier: str, now, street: Place) -> None:

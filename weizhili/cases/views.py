@@ -19,10 +19,11 @@ from weizhili.audit.services import audit_record
 from weizhili.people.masking import mask_name, mask_phone
 from weizhili.places.models import Place, PlaceKind
 from weizhili.places.selectors import place_get, place_labels
+from weizhili.places.views import map_features
 
 from . import selectors, workflow
 from .forms import ActionForm, StaffIntakeForm
-from .models import Card, Case, HandlerKind, ReplyTemplate, Source, Status
+from .models import Card, Category, HandlerKind, Notification, ReplyTemplate, Source, Status
 from .services import Actor, CaseError, case_create, case_transition, categories_ensure, street_of
 from .uploads import case_photos_attach, photos_prepare
 
@@ -53,10 +54,16 @@ def queue(request):
     return render(request, "cases/queue.html", {
         "page": page, "rows": [(c, labels.get(c.place_id, "")) for c in page], "view": view, "filters": filters,
         "now": timezone.now(), "statuses": Status.choices, "cards": Card.choices, "sources": Source.choices,
-        "categories": categories_ensure(street=street), "query": request.GET.urlencode(),
+        "categories": Category.objects.filter(street=street, active=True), "query": request.GET.urlencode(),
         "views": [("mine", _("我承办的")), ("tier", _("本级待办")), ("open", _("全部在办")), ("closed", _("已结案")),
                   ("reported", _("我上报的"))],
     })
+
+
+def _assignee_choices(case):
+    """Whom a case may be dispatched to by name: the building leaders of its compound (or community)."""
+    return User.objects.filter(role=Role.BUILDING_LEADER, is_active=True,
+                               place__path__startswith=(case.compound or case.community).path).order_by("username")
 
 
 @login_required
@@ -65,10 +72,7 @@ def detail(request, case_id: int):
     case = selectors.case_get(user=request.user, case_id=case_id)
     actions = workflow.actions_for(request.user, case)
     street = street_of(case.place)
-    assignees = []
-    if any(a.action == "dispatch" for a in actions):
-        assignees = list(User.objects.filter(role=Role.BUILDING_LEADER, is_active=True,
-                                             place__path__startswith=(case.compound or case.community).path)[:50])
+    assignees = list(_assignee_choices(case)[:50]) if any(a.action == "dispatch" for a in actions) else []
     return render(request, "cases/detail.html", {
         "case": case, "address": place_labels([case.place]).get(case.place_id, ""),
         "timeline": selectors.case_timeline(case=case), "actions": actions,
@@ -97,8 +101,9 @@ def act(request, case_id: int):
             messages.error(request, _("找不到编号为 %(code)s 的诉求") % {"code": form.cleaned_data["parent"]})
             return redirect("cases:detail", case_id=case.pk)
         data["parent"] = parent.pk
-    if data.get("assignee") and not selectors.case_list(user=request.user).exists():
-        data.pop("assignee")
+    if data.get("assignee") and not _assignee_choices(case).filter(pk=data["assignee"]).exists():
+        messages.error(request, _("只能派给本院落（或本社区）的楼栋长"))
+        return redirect("cases:detail", case_id=case.pk)
     try:
         photos = photos_prepare(request.FILES.getlist("photos"))
     except ValidationError as exc:
@@ -125,9 +130,8 @@ def intake(request):
     """Staff intake for walk-ins, calls, inspections and property reports."""
     _staff(request)
     street = street_of(request.user.place)
-    categories = Case.category.field.related_model.objects.filter(street=street, active=True)
     categories_ensure(street=street)
-    form = StaffIntakeForm(request.POST or None, categories=categories)
+    form = StaffIntakeForm(request.POST or None, categories=Category.objects.filter(street=street, active=True))
     if request.method == "POST" and form.is_valid():
         place = place_get(user=request.user, place_id=form.cleaned_data["place"])
         try:
@@ -160,8 +164,6 @@ def place_options(request):
 @login_required
 def case_map(request):
     _staff(request)
-    from weizhili.places.views import map_features
-
     root = request.user.place
     counts = selectors.open_counts_by_compound(user=request.user)
     features = map_features(request.user, root if root.kind in (PlaceKind.STREET, PlaceKind.COMMUNITY,
@@ -218,8 +220,6 @@ def export(request):
 @login_required
 def notifications(request):
     """My notifications, newest first; opening the page marks them read."""
-    from .models import Notification
-
     mine = Notification.objects.filter(user=request.user).select_related("case").order_by("-created_at")
     page = Paginator(mine, 50).get_page(request.GET.get("page"))
     unread = [n.pk for n in page if n.read_at is None]

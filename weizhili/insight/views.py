@@ -1,14 +1,20 @@
 """Pages that draw on several domains: the home page per role and the place page."""
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
 from weizhili.accounts.models import Role
 from weizhili.accounts.permissions import can_read_audit, is_admin
+from weizhili.cases.metrics import case_figures_for_user, figures_by_child, monthly_series
+from weizhili.cases.models import OPEN_STATUSES, Card
+from weizhili.cases.selectors import case_list
+from weizhili.cases.workflow import HANDLERS, ROLE_TIER
+from weizhili.party.models import OrgLevel
 from weizhili.party.selectors import compound_branches, coverage, role_holders_for
 from weizhili.people.selectors import person_list
 from weizhili.places import selectors as place_selectors
@@ -40,12 +46,6 @@ def home(request):
 
 def _case_work(user) -> dict | None:
     """The case counts a handler starts the day with: mine, at my tier, overdue, red cards."""
-    from django.db.models import Count, Q
-
-    from weizhili.cases.models import OPEN_STATUSES, Card
-    from weizhili.cases.selectors import case_list
-    from weizhili.cases.workflow import HANDLERS, ROLE_TIER
-
     if user.role == Role.GRID_WORKER:
         month = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         return case_list(user=user).filter(reporter_user=user).aggregate(
@@ -65,10 +65,6 @@ def _case_work(user) -> dict | None:
 
 
 def _compounds_without_branch(root):
-    from django.db.models import Q
-
-    from weizhili.party.models import OrgLevel
-
     return list(place_selectors.compounds_in(root)
                 .exclude(Q(covering_orgs__level=OrgLevel.COMPOUND_BRANCH) | Q(party_orgs__level=OrgLevel.COMPOUND_BRANCH))
                 .distinct())
@@ -100,8 +96,6 @@ def place_detail(request, place_id: int):
 
 def _month_bounds(value: str):
     """[start, end) of a calendar month in local time; the current month when `value` is empty or bad."""
-    from datetime import datetime
-
     now = timezone.localtime()
     try:
         year, month = (int(x) for x in value.split("-"))
@@ -116,8 +110,6 @@ def _month_bounds(value: str):
 def case_figures_view(request):
     """办结率, 按期办结率, 化解率, 三率 … for the user's node (or a node below it) and a month, per child node,
     with the last twelve months as a chart."""
-    from weizhili.cases.metrics import case_figures_for_user, figures_by_child, monthly_series
-
     user = request.user
     root = place_selectors.place_scope_root(user=user)
     if root is None:
