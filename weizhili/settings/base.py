@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "weizhili.accounts",
     "weizhili.party",
     "weizhili.cases",
+    "weizhili.hotline",
     "weizhili.insight",
     "weizhili.demo",
 ]

@@ -1,0 +1,243 @@
+"""Import a 12345 export: read and check each row, locate and classify it, stage it, then upsert in one statement.
+
+Flow (set-based, streaming, no half state):
+1. rows are read and parsed one at a time (`reading`), located by the street's gazetteer, classified in
+   batches where the order came without a class, and written in chunks into a TEMP staging table
+   (PostgreSQL: COPY; SQLite: executemany). Nothing of the street's data has changed yet: an interruption
+   here leaves nothing behind (the temp table dies with the connection).
+2. one transaction: one INSERT .. SELECT .. ON CONFLICT (street, order number) DO UPDATE moves the staged
+   rows in (a re-import updates, never duplicates; a person's manual location is kept), repeat groups are
+   recomputed for the months touched, and orders are linked to cases set-based.
+Bad rows are reported by row number, column and reason in an error file; the rest imports.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from weizhili.places.models import Place
+from weizhili.text.address import Gazetteer
+
+from . import reading
+from .categories import CategoryMapper, category_map
+from .classes import active_model
+from .gazetteer import street_gazetteer
+from .links import link_cases
+from .models import ColumnMapping, HotlineOrder
+from .repeats import repeats_refresh
+
+CHUNK = 20_000
+Progress = Callable[[str, int, int | None], None]
+
+ORDER_FIELDS = ("order_no", "received_at", "content", "category", "address", "handling_unit", "closed_at",
+                "resolved", "satisfaction", "urgency", "responded_at")
+LOCATION_FIELDS = ("place_id", "community_id", "compound_id", "building_id", "building_no", "unit_no", "room",
+                   "locate_confidence", "locate_band", "locate_source")
+CLASS_FIELDS = ("predicted_category", "predicted_confidence", "case_category")
+STAGE_FIELDS = ORDER_FIELDS + LOCATION_FIELDS + CLASS_FIELDS
+
+_PG_TYPES = {"received_at": "timestamptz", "closed_at": "timestamptz", "responded_at": "timestamptz",
+             "resolved": "boolean", "place_id": "bigint", "community_id": "bigint", "compound_id": "bigint",
+             "building_id": "bigint", "building_no": "integer", "unit_no": "integer",
+             "locate_confidence": "double precision", "predicted_confidence": "double precision"}
+
+
+class HeaderError(Exception):
+    """The file's headers lack required fields; a person maps the unknown headers once, then it imports."""
+
+    def __init__(self, header_map: reading.HeaderMap):
+        self.header_map = header_map
+        labels = "、".join(reading.FIELD_LABELS[f] for f in header_map.missing)
+        super().__init__(_("缺少必需的列：%(labels)s。请在页面上为未识别的表头指定对应字段。") % {"labels": labels})
+
+
+@dataclass
+class Summary:
+    rows_read: int = 0
+    imported: int = 0
+    updated: int = 0
+    failed: int = 0
+    duplicates: int = 0
+    located: dict[str, int] = field(default_factory=lambda: {"high": 0, "medium": 0, "low": 0, "none": 0})
+    classified: int = 0
+    repeat_groups: int = 0
+    repeat_orders: int = 0
+    linked_cases: int = 0
+    created_cases: int = 0
+    unknown_headers: list[str] = field(default_factory=list)
+    error_file: str = ""
+    first_at: str = ""
+    last_at: str = ""
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _silent(stage: str, done: int, total: int | None) -> None:
+    pass
+
+
+def saved_mapping(street: Place) -> dict[str, str]:
+    return dict(ColumnMapping.objects.filter(street=street).values_list("header", "field"))
+
+
+def import_file(*, path: str | Path, street: Place, job_id: int | None = None, progress: Progress = _silent,
+                error_path: str | Path | None = None, language: str = "zh", create_cases: bool = True,
+                gazetteer: Gazetteer | None = None) -> Summary:
+    """Import one file for `street`. Raises reading.ReadError (unreadable file) or HeaderError (columns)."""
+    started = time.perf_counter()
+    summary = Summary()
+    path = Path(path)
+    with reading.open_sheet(path) as sheet:
+        header_map = reading.map_headers(sheet.headers, saved_mapping(street))
+        summary.unknown_headers = list(header_map.unknown)
+        if header_map.missing:
+            raise HeaderError(header_map)
+        gazetteer = gazetteer or street_gazetteer(street)
+        model = active_model(street)
+        mapper = CategoryMapper(category_map(street))
+        problems: list[reading.RowProblem] = []
+        total = getattr(sheet, "total_rows", None)
+        with connection.cursor() as cursor:
+            _stage_create(cursor)
+            try:
+                first, last = _stage_rows(cursor, sheet, header_map, street, gazetteer, model, mapper, summary,
+                                          problems, progress, total)
+                progress(_("写入数据库"), summary.rows_read, total)
+                with transaction.atomic():
+                    _upsert(cursor, street, job_id, summary)
+                    if first is not None and last is not None:
+                        summary.first_at, summary.last_at = first.isoformat(), last.isoformat()
+                        progress(_("查找重复工单"), summary.rows_read, total)
+                        summary.repeat_groups, summary.repeat_orders = repeats_refresh(
+                            street=street, start=first, end=last)
+                    summary.linked_cases = link_cases(street=street)
+            finally:
+                cursor.execute("DROP TABLE IF EXISTS hotline_stage")
+    if create_cases:
+        from .links import cases_for_open_orders  # the case loop's services: only when asked
+
+        progress(_("为未办结工单建案件"), summary.rows_read, total)
+        summary.created_cases = cases_for_open_orders(street=street)
+    summary.failed = len(problems)
+    if problems:
+        target = Path(error_path) if error_path else path.with_name(path.stem + ".errors.xlsx")
+        reading.write_problems(problems, target, language=language)
+        summary.error_file = str(target)
+    summary.seconds = round(time.perf_counter() - started, 2)
+    progress(_("完成"), summary.rows_read, summary.rows_read)
+    return summary
+
+
+def _stage_create(cursor) -> None:
+    cursor.execute("DROP TABLE IF EXISTS hotline_stage")
+    if connection.vendor == "postgresql":
+        columns = ", ".join(f"{f} {_PG_TYPES.get(f, 'text')}" for f in STAGE_FIELDS)
+    else:
+        columns = ", ".join(STAGE_FIELDS)
+    cursor.execute(f"CREATE TEMP TABLE hotline_stage ({columns})")
+
+
+def _stage_rows(cursor, sheet, header_map, street, gazetteer, model, mapper, summary, problems, progress,
+                total) -> tuple[datetime | None, datetime | None]:
+    seen: dict[str, int] = {}
+    first = last = None
+    street_id = street.pk
+    located = summary.located
+    adapt = connection.ops.adapt_datetimefield_value if connection.vendor == "sqlite" else None
+    chunk: list[list] = []
+    unclassified: list[int] = []  # positions in chunk whose order came without a class
+
+    def flush() -> None:
+        if unclassified and model is not None:
+            texts = [chunk[i][2] or chunk[i][4] for i in unclassified]
+            for i, prediction in zip(unclassified, model.predict(texts), strict=True):
+                row = chunk[i]
+                row[21], row[22] = prediction.label, round(prediction.confidence, 4)
+                row[23] = mapper(prediction.label)
+            summary.classified += len(unclassified)
+        _stage_write(cursor, chunk)
+        chunk.clear()
+        unclassified.clear()
+        progress(_("读取并定位"), summary.rows_read, total)
+
+    for item in reading.parse_rows(sheet, header_map):
+        summary.rows_read += 1
+        if isinstance(item, reading.RowProblem):
+            problems.append(item)
+            continue
+        earlier = seen.get(item.order_no)
+        if earlier is not None:
+            summary.duplicates += 1
+            problems.append(reading.RowProblem(item.row_no, reading.FIELD_LABELS["order_no"], item.order_no,
+                                               _("工单编号与第 %(row)d 行重复，本行未导入") % {"row": earlier}))
+            continue
+        seen[item.order_no] = item.row_no
+        received = item.received_at
+        if first is None or received < first:
+            first = received
+        if last is None or received > last:
+            last = received
+        m = gazetteer.match(item.address, item.content)
+        located[m.band] += 1
+        place_id = m.compound_id or m.community_id or street_id
+        row = [
+            item.order_no, received, item.content, item.category, item.address, item.handling_unit,
+            item.closed_at, item.resolved, item.satisfaction, item.urgency, item.responded_at,
+            place_id, m.community_id, m.compound_id, m.building_id, m.building_no, m.unit_no, m.room or "",
+            round(m.confidence, 3), m.band, m.source, "", None, mapper(item.category),
+        ]
+        if adapt is not None:
+            row[1] = adapt(received)
+            row[6] = adapt(item.closed_at) if item.closed_at else None
+            row[10] = adapt(item.responded_at) if item.responded_at else None
+        if not item.category:
+            unclassified.append(len(chunk))
+        chunk.append(row)
+        if len(chunk) >= CHUNK:
+            flush()
+    if chunk:
+        flush()
+    return first, last
+
+
+def _stage_write(cursor, rows: list[list]) -> None:
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY hotline_stage ({', '.join(STAGE_FIELDS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ", ".join(["%s"] * len(STAGE_FIELDS))
+        cursor.executemany(f"INSERT INTO hotline_stage VALUES ({marks})", rows)
+
+
+def _upsert(cursor, street: Place, job_id: int | None, summary: Summary) -> None:
+    table = HotlineOrder._meta.db_table
+    cursor.execute(f"SELECT count(*) FROM hotline_stage s JOIN {table} o "
+                   "ON o.street_id = %s AND o.order_no = s.order_no", [street.pk])
+    summary.updated = cursor.fetchone()[0]
+    cursor.execute("SELECT count(*) FROM hotline_stage")
+    summary.imported = cursor.fetchone()[0] - summary.updated
+    kept = {f: f"CASE WHEN {table}.locate_source = 'manual' THEN {table}.{f} ELSE excluded.{f} END"
+            for f in LOCATION_FIELDS}
+    sets = [f"{f} = excluded.{f}" for f in ORDER_FIELDS[1:] + CLASS_FIELDS] + [f"{f} = {kept[f]}" for f in kept]
+    sets += ["last_import_id = excluded.last_import_id", "updated_at = excluded.updated_at"]
+    columns = ", ".join(STAGE_FIELDS)
+    now = timezone.now()
+    if connection.vendor == "sqlite":
+        now = connection.ops.adapt_datetimefield_value(now)
+    cursor.execute(
+        f"INSERT INTO {table} (street_id, {columns}, last_import_id, updated_at) "
+        f"SELECT %s, {columns}, %s, %s FROM hotline_stage WHERE true "
+        f"ON CONFLICT (street_id, order_no) DO UPDATE SET {', '.join(sets)}",
+        [street.pk, job_id, now],
+    )
+

@@ -1,0 +1,77 @@
+"""Orders ↔ cases. Linking is set-based: an order whose number a hotline case carries as its external reference
+belongs to that case, and a repeat group shares one case. New cases are made only for open orders that were
+located to a compound and have no case yet (one per repeat group), through the case loop's own service."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from weizhili.cases.models import Case, Source
+from weizhili.cases.services import SYSTEM_ACTOR, case_create, categories_ensure
+from weizhili.places.models import Place
+
+from .models import HotlineOrder
+
+OPEN_ORDER_MAX_AGE = timedelta(days=30)  # older open orders are the hotline's backlog, not new work here
+CASES_PER_RUN = 500
+
+
+def link_cases(*, street: Place) -> int:
+    """Link the street's orders to cases; returns how many orders were linked by this call."""
+    table = HotlineOrder._meta.db_table
+    cases = Case._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET case_id = c.id FROM {cases} c WHERE {table}.street_id = %s "
+            f"AND {table}.case_id IS NULL AND c.external_ref = {table}.order_no AND c.source = %s",
+            [street.pk, Source.HOTLINE])
+        linked = cursor.rowcount
+        cursor.execute(
+            f"UPDATE {table} SET case_id = g.case_id FROM (SELECT repeat_group, MIN(case_id) AS case_id "
+            f"FROM {table} WHERE street_id = %s AND case_id IS NOT NULL GROUP BY repeat_group) g "
+            f"WHERE {table}.street_id = %s AND {table}.case_id IS NULL AND {table}.repeat_group = g.repeat_group",
+            [street.pk, street.pk])
+        linked += cursor.rowcount
+    return linked
+
+
+def cases_for_open_orders(*, street: Place, now=None, limit: int = CASES_PER_RUN) -> int:
+    """One case per repeat group with a recent open order located to a compound and no case yet."""
+    now = now or timezone.now()
+    open_orders = (HotlineOrder.objects
+                   .filter(street=street, case__isnull=True, closed_at__isnull=True, compound__isnull=False,
+                           received_at__gte=now - OPEN_ORDER_MAX_AGE)
+                   .order_by("repeat_group", "received_at", "id"))
+    firsts: list[HotlineOrder] = []
+    seen: set[int | None] = set()
+    for order in open_orders.only("id", "order_no", "repeat_group", "compound_id", "building_id", "content",
+                                  "address", "case_category").iterator(chunk_size=2000):
+        if order.repeat_group in seen:
+            continue
+        seen.add(order.repeat_group)
+        firsts.append(order)
+        if len(firsts) >= limit:
+            break
+    if not firsts:
+        return 0
+    categories = {c.code: c for c in categories_ensure(street=street)}
+    fallback = categories.get("other") or next(iter(categories.values()))
+    places = Place.objects.in_bulk({o.building_id or o.compound_id for o in firsts})
+    created = 0
+    for order in firsts:
+        description = order.content or order.address
+        if len((description or "").strip()) < 4:
+            description = f"12345 工单 {order.order_no}：{order.address}"
+        with transaction.atomic():
+            case = case_create(place=places[order.building_id or order.compound_id],
+                               category=categories.get(order.case_category, fallback),
+                               description=description, source=Source.HOTLINE, actor=SYSTEM_ACTOR,
+                               external_ref=order.order_no, now=now)
+            HotlineOrder.objects.filter(street=street, repeat_group=order.repeat_group).update(case=case)
+        created += 1
+    return created
+
+
+__all__ = ["cases_for_open_orders", "link_cases"]

@@ -1,0 +1,69 @@
+"""Repeat groups in the database: recomputed for the months an import touched, written set-based.
+
+Two orders repeat each other when they name the same compound and building, their texts are similar and they
+are at most `window_days` apart (weizhili.text.repeats). A group's id is the id of its earliest order, so it
+stays the same when later repeats arrive."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import connection
+from django.db.models import F
+
+from weizhili.places.models import Place
+from weizhili.text.repeats import Order, find_repeat_groups
+
+from .models import HotlineOrder
+
+WINDOW_DAYS = 30
+THRESHOLD = 0.5
+
+
+def repeats_refresh(*, street: Place, start: datetime, end: datetime, window_days: float = WINDOW_DAYS,
+                    threshold: float = THRESHOLD) -> tuple[int, int]:
+    """Regroup the street's orders from `start - window` to `end + window`. Returns (groups with repeats,
+    orders that repeat an earlier one) in that range."""
+    window = timedelta(days=window_days)
+    lo, hi = start - window, end + window
+    rows = list(HotlineOrder.objects.filter(street=street, received_at__gte=lo, received_at__lte=hi,
+                                            compound__isnull=False)
+                .order_by("received_at", "id")
+                .values_list("id", "compound_id", "building_no", "received_at", "content", "address",
+                             "repeat_group"))
+    orders = [Order(pk, f"{compound}/{building or ''}", at, content or address)
+              for pk, compound, building, at, content, address, _ in rows]
+    roots = find_repeat_groups(orders, window_days=window_days, threshold=threshold)
+
+    # The group's id: its earliest order's id; or, when that order lies before `start` and already belonged
+    # to a group rooted further back (outside what was loaded), that older id, so a group never splits.
+    value: dict[int, int] = {}
+    sizes: dict[int, int] = {}
+    for root in roots:
+        sizes[root] = sizes.get(root, 0) + 1
+        if root not in value:
+            first = rows[root]
+            value[root] = first[6] if first[3] < start and first[6] is not None else first[0]
+    changed = [(row[0], value[root]) for row, root in zip(rows, roots, strict=True) if row[6] != value[root]]
+    _write_groups(changed)
+    # Orders that were not located to a compound are their own group.
+    HotlineOrder.objects.filter(street=street, repeat_group__isnull=True).update(repeat_group=F("id"))
+    groups = sum(1 for size in sizes.values() if size > 1)
+    repeats = sum(size - 1 for size in sizes.values() if size > 1)
+    return groups, repeats
+
+
+def _write_groups(changed: list[tuple[int, int]]) -> None:
+    if not changed:
+        return
+    table = HotlineOrder._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS hotline_groups")
+        cursor.execute("CREATE TEMP TABLE hotline_groups (id bigint PRIMARY KEY, grp bigint)")
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy("COPY hotline_groups (id, grp) FROM STDIN") as copy:
+                for row in changed:
+                    copy.write_row(row)
+        else:
+            cursor.executemany("INSERT INTO hotline_groups VALUES (%s, %s)", changed)
+        cursor.execute(f"UPDATE {table} SET repeat_group = g.grp FROM hotline_groups g WHERE {table}.id = g.id")
+        cursor.execute("DROP TABLE hotline_groups")
