@@ -29,6 +29,7 @@ urlpatterns = [
     path("party/", include("weizhili.party.urls")),
     path("people/", include("weizhili.people.urls")),
     path("cases/", include("weizhili.cases.urls")),
+    path("hotline/", include("weizhili.hotline.urls")),
     path("r/", include("weizhili.cases.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

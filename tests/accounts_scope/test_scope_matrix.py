@@ -34,7 +34,24 @@ def world(tree, personas):
     category = categories_ensure(street=tree["street"])[0]
     east_case = case_create(place=tree["east_household"], category=category, description="东苑楼道堆物需要清理")
     west_case = case_create(place=tree["west_household"], category=category, description="西苑楼道堆物需要清理")
+    from django.utils import timezone
+
+    from weizhili.hotline.models import HotlineOrder, ImportJob
+
+    now = timezone.now()
+    east_order = HotlineOrder.objects.create(
+        street=tree["street"], order_no="EAST-0001", received_at=now, content="东苑楼道灯不亮", updated_at=now,
+        place=tree["east_compound"], compound=tree["east_compound"], community=tree["east"])
+    west_order = HotlineOrder.objects.create(
+        street=tree["street"], order_no="WEST-0001", received_at=now, content="西苑楼道灯不亮", updated_at=now,
+        place=tree["west_compound"], compound=tree["west_compound"], community=tree["west"])
+    errors = Path(tempfile.mkdtemp()) / "job.errors.xlsx"
+    errors.write_bytes(b"x")
+    job = ImportJob.objects.create(street=tree["street"], file_name="西苑工单.xlsx", status="mapping",
+                                   error_path=str(errors), summary={"unknown_headers": ["编号X"]})
     return {
+        "orders": {"east_order": east_order, "west_order": west_order},
+        "jobs": {"street_job": job},
         "cases": {"east_case": east_case, "west_case": west_case},
         "places": {k: tree[k] for k in ("street", "east", "west", "east_compound", "west_compound",
                                         "east_building", "west_building", "east_household", "west_household")},
@@ -48,6 +65,9 @@ def _visible(user, place) -> bool:
 
 
 CASE_ROLES = {"street_cadre", "community_worker", "branch_secretary", "building_leader", "grid_worker"}
+HOTLINE_ROLES = {"street_cadre", "community_worker", "branch_secretary"}
+HOTLINE_LIST_ROLES = {"hotline:overview": HOTLINE_ROLES, "hotline:orders": HOTLINE_ROLES,
+                      "hotline:imports": {"street_cadre"}}
 DETAIL_ENDPOINTS = [
     # (url name, object group, how to find the object's place, method, personas whose role may use it at all)
     ("place_detail", "places", lambda o: o, "get", None),
@@ -57,9 +77,15 @@ DETAIL_ENDPOINTS = [
     ("people:unmask", "people", lambda o: o.place, "post", None),
     ("cases:detail", "cases", lambda o: o.place, "get", CASE_ROLES),
     ("cases:act", "cases", lambda o: o.place, "post", CASE_ROLES),
+    ("hotline:order", "orders", lambda o: o.place, "get", HOTLINE_ROLES),
+    ("hotline:order_locate", "orders", lambda o: o.place, "post", {"street_cadre", "community_worker"}),
+    ("hotline:import_detail", "jobs", lambda o: o.street, "get", {"street_cadre"}),
+    ("hotline:import_columns", "jobs", lambda o: o.street, "post", {"street_cadre"}),
+    ("hotline:import_errors", "jobs", lambda o: o.street, "get", {"street_cadre"}),
 ]
 LIST_ENDPOINTS = ["insight:home", "places:browser", "party:browser", "party:members", "people:list",
-                  "cases:queue", "cases:map", "cases:intake", "insight:case_figures"]
+                  "cases:queue", "cases:map", "cases:intake", "insight:case_figures", "hotline:overview",
+                  "hotline:orders", "hotline:imports"]
 PERSONAS = ["street_cadre", "community_worker", "branch_secretary", "building_leader", "grid_worker",
             "volunteer", "resident", "partner_unit", "outsider"]
 
@@ -87,7 +113,8 @@ def test_detail_endpoints_answer_404_outside_scope(client, world, personas, pers
 def test_list_pages_show_nothing_outside_scope(client, world, personas, persona):
     user = personas[persona]
     client.force_login(user)
-    west_markers = ["西苑小区", "西苑院落党支部", "西*风", "139****4444", world["cases"]["west_case"].code]
+    west_markers = ["西苑小区", "西苑院落党支部", "西*风", "139****4444", world["cases"]["west_case"].code,
+                    "WEST-0001"]
     east_markers = ["东苑小区", "东苑院落党支部", "东*亮"]
     sees_west = _visible(user, world["places"]["west_household"])
     for name in LIST_ENDPOINTS:
@@ -95,6 +122,10 @@ def test_list_pages_show_nothing_outside_scope(client, world, personas, persona)
         body = response.content.decode()
         if name.startswith("cases:") and persona not in CASE_ROLES:
             assert response.status_code == 404, f"{persona} {name}"
+            continue
+        if name in HOTLINE_LIST_ROLES and persona not in HOTLINE_LIST_ROLES[name]:
+            assert response.status_code == 404, f"{persona} {name}"
+            assert not any(m in body for m in west_markers + east_markers), f"LEAK {persona} {name}"
             continue
         if user.scope_path is None:
             # no scope at all: an empty page or 404, never data
@@ -111,6 +142,8 @@ def test_list_pages_show_nothing_outside_scope(client, world, personas, persona)
         assert "东*亮" in client.get(reverse("people:list")).content.decode()
     if persona == "street_cadre":
         assert all(m in client.get(reverse("party:members")).content.decode() for m in ["西*风", "东*亮"])
+    if persona in HOTLINE_ROLES:
+        assert "EAST-0001" in client.get(reverse("hotline:orders")).content.decode()
 
 
 @pytest.mark.django_db
@@ -158,7 +191,8 @@ def test_case_export_and_place_picker_stay_in_scope(client, world, personas, per
 
 def test_every_page_is_in_the_matrix():
     covered = ({name for name, *_rest in DETAIL_ENDPOINTS} | set(LIST_ENDPOINTS)
-               | {"cases:export", "cases:place_options", "cases:photo"})  # photo: tests/cases/test_staff_photos.py
+               | {"cases:export", "cases:place_options", "cases:photo"}  # photo: tests/cases/test_staff_photos.py
+               | {"hotline:export", "hotline:train"})  # tests/hotline/test_pages.py
     # The resident pages under r/ have no account scope: a case is reached only through its secret token,
     # and the place pickers list no households and no personal data (tests/cases/test_public.py).
     missing = [n for n in _named_patterns() if n not in covered and n.split(":")[-1] not in NOT_DOMAIN

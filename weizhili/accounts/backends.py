@@ -13,6 +13,8 @@ PARTY = ["party.partyorg", "party.partymember", "party.committeemember", "party.
 BRANCH = ["party.partymember", "party.committeemember", "party.roleholder"]
 CASE_RULES = ["cases.category", "cases.streetpolicy", "cases.calendaroverride", "cases.replytemplate"]
 CASES = ["cases.case"]
+HOTLINE_RULES = ["hotline.categorymapping", "hotline.columnmapping"]
+HOTLINE_MODELS = ["hotline.categorymodel"]
 
 
 def _perms(models: list[str], actions: tuple[str, ...]) -> set[str]:
@@ -25,7 +27,8 @@ def _perms(models: list[str], actions: tuple[str, ...]) -> set[str]:
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(_perms(PLACES + PARTY + PEOPLE + CASE_RULES, _EDIT) | _perms(CASES, _VIEW)),
-    Role.STREET_CADRE: frozenset(_perms(PLACES + PARTY + PEOPLE + CASE_RULES, _EDIT) | _perms(CASES, _VIEW)
+    Role.STREET_CADRE: frozenset(_perms(PLACES + PARTY + PEOPLE + CASE_RULES + HOTLINE_RULES, _EDIT)
+                                 | _perms(CASES + HOTLINE_MODELS, _VIEW)
                                  | {"people.unmask_person"}),
     Role.COMMUNITY_WORKER: frozenset(_perms(PARTY + PEOPLE, _EDIT) | _perms(PLACES + CASES, _VIEW)
                                      | {"people.unmask_person"}),

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from weizhili.audit.services import audit_record
 from weizhili.places.models import Place
 from weizhili.text.classify import ModelFileError, TrainedModel, train
 
+from .categories import CategoryMapper, category_map
 from .models import CategoryModel, HotlineOrder
 
 MAX_TRAINING_ORDERS = 200_000  # the newest ones: enough for a stable model, bounded memory and time
@@ -49,3 +50,37 @@ def category_model_train(*, street: Place, user=None, seed: int = 0) -> Category
         audit_record(action="hotline.model_train", obj=record, user=user,
                      detail={"samples": trained.n_samples, "accuracy": round(trained.accuracy, 4)})
     return record
+
+
+def orders_reclassify(*, street: Place, model: TrainedModel | None = None, batch: int = 20_000) -> int:
+    """Predict a class for every order of the street that came without one (after a (re)training), in batches;
+    each batch is written with one UPDATE .. FROM a staged table. Returns the number of orders classified."""
+    model = model or active_model(street)
+    if model is None:
+        return 0
+    mapper = CategoryMapper(category_map(street))
+    todo = HotlineOrder.objects.filter(street=street, category="").order_by("id")
+    done = 0
+    last_id = 0
+    while True:
+        rows = list(todo.filter(id__gt=last_id).values_list("id", "content", "address")[:batch])
+        if not rows:
+            return done
+        predictions = model.predict([content or address for _, content, address in rows])
+        staged = [(pk, p.label, round(p.confidence, 4), mapper(p.label))
+                  for (pk, _, _), p in zip(rows, predictions, strict=True)]
+        _write_predictions(staged)
+        done += len(rows)
+        last_id = rows[-1][0]
+
+
+def _write_predictions(staged: list[tuple[int, str, float, str]]) -> None:
+    table = HotlineOrder._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS hotline_predicted")
+        cursor.execute("CREATE TEMP TABLE hotline_predicted (id bigint PRIMARY KEY, label varchar(100), "
+                       "confidence double precision, code varchar(20))")
+        cursor.executemany("INSERT INTO hotline_predicted VALUES (%s, %s, %s, %s)", staged)
+        cursor.execute(f"UPDATE {table} SET predicted_category = p.label, predicted_confidence = p.confidence, "
+                       f"case_category = p.code FROM hotline_predicted p WHERE {table}.id = p.id")
+        cursor.execute("DROP TABLE hotline_predicted")

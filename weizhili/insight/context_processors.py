@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from weizhili.accounts.models import Role
 from weizhili.cases.models import Notification
+from weizhili.hotline.access import READERS as HOTLINE_READERS
 
 _DOMAIN_ROLES = {Role.STREET_CADRE, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY, Role.BUILDING_LEADER}
 
@@ -17,6 +18,8 @@ def navigation(request):
         items.append((reverse("cases:queue"), _("诉求")))
     if user.role in _DOMAIN_ROLES and user.scope_path is not None:
         items.append((reverse("insight:case_figures"), _("指标")))
+    if user.role in HOTLINE_READERS and user.scope_path is not None:
+        items.append((reverse("hotline:overview"), _("12345热线")))
     if user.scope_path is not None:
         items.append((reverse("places:browser"), _("区划")))
         items.append((reverse("party:browser"), _("党组织")))

@@ -1,0 +1,31 @@
+"""Per-street hotline settings in the admin: header and class mappings, and the trained models (read-only)."""
+from django.contrib import admin
+
+from weizhili.accounts.admin import ScopedAdminMixin
+
+from .models import CategoryMapping, CategoryModel, ColumnMapping
+
+
+class StreetScoped(ScopedAdminMixin, admin.ModelAdmin):
+    scope_via = "street"
+    raw_id_fields = ("street",)
+
+
+@admin.register(CategoryMapping)
+class CategoryMappingAdmin(StreetScoped):
+    list_display = ("hotline_category", "case_category", "street")
+    search_fields = ("hotline_category",)
+
+
+@admin.register(ColumnMapping)
+class ColumnMappingAdmin(StreetScoped):
+    list_display = ("header", "field", "street")
+
+
+@admin.register(CategoryModel)
+class CategoryModelAdmin(StreetScoped):
+    list_display = ("trained_at", "samples", "labels", "accuracy", "macro_f1", "active", "street")
+    readonly_fields = ("path", "trained_at", "samples", "labels", "accuracy", "macro_f1")
+
+    def has_add_permission(self, request):
+        return False
