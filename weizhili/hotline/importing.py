@@ -76,6 +76,12 @@ class Summary:
     first_at: str = ""
     last_at: str = ""
     seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    def timed(self, stage: str, started: float) -> float:
+        now = time.perf_counter()
+        self.stage_seconds[stage] = round(self.stage_seconds.get(stage, 0.0) + now - started, 3)
+        return now
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -112,21 +118,27 @@ def import_file(*, path: str | Path, street: Place, job_id: int | None = None, p
                 first, last = _stage_rows(cursor, sheet, header_map, street, gazetteer, model, mapper, summary,
                                           problems, progress, total)
                 progress(_("写入数据库"), summary.rows_read, total)
+                t = time.perf_counter()
                 with transaction.atomic():
                     _upsert(cursor, street, job_id, summary)
+                    t = summary.timed("upsert", t)
                     if first is not None and last is not None:
                         summary.first_at, summary.last_at = first.isoformat(), last.isoformat()
                         progress(_("查找重复工单"), summary.rows_read, total)
                         summary.repeat_groups, summary.repeat_orders = repeats_refresh(
                             street=street, start=first, end=last)
+                        t = summary.timed("repeats", t)
                     summary.linked_cases = link_cases(street=street)
+                    summary.timed("link_cases", t)
             finally:
                 cursor.execute("DROP TABLE IF EXISTS hotline_stage")
     if create_cases:
         from .links import cases_for_open_orders  # the case loop's services: only when asked
 
         progress(_("为未办结工单建案件"), summary.rows_read, total)
+        t = time.perf_counter()
         summary.created_cases = cases_for_open_orders(street=street)
+        summary.timed("create_cases", t)
     summary.failed = len(problems)
     if problems:
         target = Path(error_path) if error_path else path.with_name(path.stem + ".errors.xlsx")
@@ -153,10 +165,12 @@ def _stage_rows(cursor, sheet, header_map, street, gazetteer, model, mapper, sum
     street_id = street.pk
     located = summary.located
     adapt = connection.ops.adapt_datetimefield_value if connection.vendor == "sqlite" else None
+    match = gazetteer.match
     chunk: list[list] = []
     unclassified: list[int] = []  # positions in chunk whose order came without a class
 
     def flush() -> None:
+        t = time.perf_counter()
         if unclassified and model is not None:
             texts = [chunk[i][2] or chunk[i][4] for i in unclassified]
             for i, prediction in zip(unclassified, model.predict(texts), strict=True):
@@ -164,11 +178,14 @@ def _stage_rows(cursor, sheet, header_map, street, gazetteer, model, mapper, sum
                 row[21], row[22] = prediction.label, round(prediction.confidence, 4)
                 row[23] = mapper(prediction.label)
             summary.classified += len(unclassified)
+        t = summary.timed("classify", t)
         _stage_write(cursor, chunk)
+        summary.timed("stage_write", t)
         chunk.clear()
         unclassified.clear()
         progress(_("读取并定位"), summary.rows_read, total)
 
+    loop_started = time.perf_counter()
     for item in reading.parse_rows(sheet, header_map):
         summary.rows_read += 1
         if isinstance(item, reading.RowProblem):
@@ -186,7 +203,7 @@ def _stage_rows(cursor, sheet, header_map, street, gazetteer, model, mapper, sum
             first = received
         if last is None or received > last:
             last = received
-        m = gazetteer.match(item.address, item.content)
+        m = match(item.address, item.content)
         located[m.band] += 1
         place_id = m.compound_id or m.community_id or street_id
         row = [
@@ -206,6 +223,9 @@ def _stage_rows(cursor, sheet, header_map, street, gazetteer, model, mapper, sum
             flush()
     if chunk:
         flush()
+    # what is left of the loop's time: reading, parsing and locating (measured as a whole, not per row)
+    summary.stage_seconds["read_parse_locate"] = round(time.perf_counter() - loop_started - sum(
+        summary.stage_seconds.get(k, 0.0) for k in ("classify", "stage_write")), 3)
     return first, last
 
 
