@@ -31,6 +31,7 @@ from weizhili.places.treeops import NodeSpec, subtree_ensure
 
 from . import names
 from .cases import build_case_history
+from .hotline import build_hotline_history
 
 SEED = 20221216
 CENTRE_LAT, CENTRE_LNG = 36.71, 117.54
@@ -46,6 +47,7 @@ class DemoResult:
     role_holders: int = 0
     accounts: list[tuple[str, str, str, str]] = field(default_factory=list)  # username, password, role, place
     cases: dict = field(default_factory=dict)
+    hotline: dict = field(default_factory=dict)
 
 
 def _rect(lng: float, lat: float, w: float, h: float, rng: random.Random) -> dict:
@@ -429,6 +431,8 @@ class DemoBuilder:
             self.build_accounts(street)
             self.progress("诉求 a year of cases")
             self.result.cases = build_case_history(street, seed=SEED + 1)
+            self.progress("12345 热线工单 hotline orders")
+            self.result.hotline = build_hotline_history(street, seed=SEED + 2)
             audit_record(action="demo.build", detail={"places": self.result.places, "persons": self.result.persons,
                                                       "orgs": self.result.orgs})
         return self.result

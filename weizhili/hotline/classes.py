@@ -30,10 +30,10 @@ def active_model(street: Place) -> TrainedModel | None:
         return None
 
 
-def category_model_train(*, street: Place, user=None, seed: int = 0) -> CategoryModel:
-    """Train on the street's orders that carry a class (the newest MAX_TRAINING_ORDERS); ValueError if too few."""
+def category_model_train(*, street: Place, user=None, seed: int = 0, limit: int = MAX_TRAINING_ORDERS) -> CategoryModel:
+    """Train on the street's orders that carry a class (the newest `limit`); ValueError if too few."""
     rows = list(HotlineOrder.objects.filter(street=street).exclude(category="")
-                .order_by("-received_at").values_list("content", "address", "category")[:MAX_TRAINING_ORDERS])
+                .order_by("-received_at").values_list("content", "address", "category")[:limit])
     texts = [content or address for content, address, _ in rows]
     labels = [category for _, _, category in rows]
     now = timezone.now()

@@ -27,7 +27,8 @@ class Command(BaseCommand):
         took = time.perf_counter() - started
         self.stdout.write(f"演示街道已生成 / demo street built in {took:.1f} s: {result.places} places, "
                           f"{result.orgs} Party organisations, {result.persons} residents, {result.members} members, "
-                          f"{result.role_holders} role holders, {result.cases.get('cases', 0)} cases")
+                          f"{result.role_holders} role holders, {result.cases.get('cases', 0)} cases, "
+                          f"{result.hotline.get('imported', 0)} 12345 orders")
         self.stdout.write("\n演示账号（密码只显示这一次）/ demo accounts (passwords shown once):")
         for username, password, role, place in result.accounts:
             self.stdout.write(f"  {username:<20} {password:<16} {role} · {place}")
