@@ -105,7 +105,7 @@ def test_detail_endpoints_answer_404_outside_scope(client, world, personas, pers
             else:
                 assert response.status_code == 404, f"LEAK {persona} {name} {key}: {response.status_code}"
             checked += 1
-    assert checked == 9 * 2 + 2 + 2 * 2 + 2 * 2
+    assert checked == 9 * 2 + 2 + 2 * 2 + 2 * 2 + 2 * 2 + 3  # ... + 2 hotline orders × 2 endpoints + 3 job endpoints
 
 
 @pytest.mark.django_db
