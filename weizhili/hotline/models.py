@@ -2,7 +2,12 @@
 
 An order is identified by (street, order number): a re-import of the same number updates the row. `place` is the
 most specific place the order was located to (compound, else community, else the street): it carries the data
-scope, as on cases."""
+scope, as on cases.
+
+The foreign keys of an order have no database constraint (`db_constraint=False`): a million-row import spent
+more time in PostgreSQL's per-row foreign-key triggers at commit than in the insert itself (bench/
+bench_hotline_import.py). The ids come from the street's own place tree read moments before, and deleting a
+place an order points to is still refused by Django (PROTECT), as everywhere else."""
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +36,8 @@ class LocateSource(models.TextChoices):
 
 
 class HotlineOrder(models.Model):
-    street = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="hotline_orders")
+    street = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="hotline_orders",
+                               db_constraint=False)
     order_no = models.CharField(_("工单编号"), max_length=40)
     received_at = models.DateTimeField(_("来电时间"))
     content = models.TextField(_("诉求内容"), blank=True)
@@ -45,13 +51,14 @@ class HotlineOrder(models.Model):
     responded_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
 
     # Where: filled by the address matcher, or by a person (source "manual", never overwritten by a re-import).
-    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+", db_index=False)
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+", db_index=False,
+                              db_constraint=False)
     community = models.ForeignKey("places.Place", on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+", db_index=False)
+                                  related_name="+", db_index=False, db_constraint=False)
     compound = models.ForeignKey("places.Place", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="+", db_index=False)
+                                 related_name="+", db_index=False, db_constraint=False)
     building = models.ForeignKey("places.Place", on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="+", db_index=False)
+                                 related_name="+", db_index=False, db_constraint=False)
     building_no = models.PositiveIntegerField(_("楼号"), null=True, blank=True)
     unit_no = models.PositiveIntegerField(_("单元"), null=True, blank=True)
     room = models.CharField(_("室"), max_length=12, blank=True)
@@ -67,9 +74,10 @@ class HotlineOrder(models.Model):
     # Repeats: the id of the group's first order (itself when it repeats nothing); one case per group.
     repeat_group = models.BigIntegerField(_("重复组"), null=True, blank=True)
     case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="hotline_orders", verbose_name=_("关联案件"), db_index=False)
+                             related_name="hotline_orders", verbose_name=_("关联案件"), db_index=False,
+                             db_constraint=False)
     last_import = models.ForeignKey("hotline.ImportJob", on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", db_index=False)
+                                    related_name="+", db_index=False, db_constraint=False)
     updated_at = models.DateTimeField(_("更新时间"))
 
     class Meta:
@@ -83,7 +91,6 @@ class HotlineOrder(models.Model):
             models.Index(fields=["place"], name="hotline_place_idx"),
             models.Index(fields=["repeat_group"], name="hotline_repeat_idx"),
             models.Index(fields=["case"], name="hotline_case_idx", condition=models.Q(case__isnull=False)),
-            models.Index(fields=["street", "locate_band"], name="hotline_band_idx"),
         ]
 
     def __str__(self):

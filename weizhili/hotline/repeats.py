@@ -43,9 +43,11 @@ def repeats_refresh(*, street: Place, start: datetime, end: datetime, window_day
         if root not in value:
             first = rows[root]
             value[root] = first[6] if first[3] < start and first[6] is not None else first[0]
-    changed = [(row[0], value[root]) for row, root in zip(rows, roots, strict=True) if row[6] != value[root]]
+    # New lone orders (no group yet, their own group now) are written by one UPDATE below, not row by row.
+    changed = [(row[0], value[root]) for row, root in zip(rows, roots, strict=True)
+               if row[6] != value[root] and not (row[6] is None and value[root] == row[0])]
     _write_groups(changed)
-    # Orders that were not located to a compound are their own group.
+    # Every order without a group is its own group: the new lone ones, and those not located to a compound.
     HotlineOrder.objects.filter(street=street, repeat_group__isnull=True).update(repeat_group=F("id"))
     groups = sum(1 for size in sizes.values() if size > 1)
     repeats = sum(size - 1 for size in sizes.values() if size > 1)

@@ -7,7 +7,7 @@ function weizhiliHotline(nodeId, tileUrl, t) {
 
   var monthly = echarts.init(document.getElementById("hotline-monthly"));
   monthly.setOption({
-    tooltip: { trigger: "axis" }, legend: { data: [t.orders, t.per10k] },
+    tooltip: { trigger: "axis" }, legend: { top: 0, data: [t.orders, t.per10k] },
     grid: { left: 48, right: 48, bottom: 28, top: 36 },
     xAxis: { type: "category", data: data.months },
     yAxis: [{ type: "value", name: t.orders }, { type: "value", name: t.per10k, splitLine: { show: false } }],
@@ -23,7 +23,7 @@ function weizhiliHotline(nodeId, tileUrl, t) {
   if (eventEl) {
     var ev = echarts.init(eventEl);
     ev.setOption({
-      tooltip: { trigger: "axis" }, legend: { data: [t.treated, t.control] },
+      tooltip: { trigger: "axis" }, legend: { top: 0, data: [t.treated, t.control] },
       grid: { left: 48, right: 24, bottom: 40, top: 36 },
       xAxis: { type: "category", name: t.month, nameLocation: "middle", nameGap: 26, data: data.event.rel },
       yAxis: { type: "value", name: t.orders },
