@@ -231,3 +231,13 @@ def test_commands_import_json_and_export(tmp_path, tree, street):
     assert lines[1][0] == "C001" and lines[1][2:6] == ["东社区", "东苑小区", "1", "2"]
     with pytest.raises(CommandError):
         call_command("import-hotline", str(tmp_path / "missing.csv"))
+
+
+def test_summary_counts_orders_by_location_band(tmp_path, street):
+    from weizhili.insight.summary import summary
+
+    rows = [row("S001", "2024-03-05 09:10", "东苑小区路灯不亮", "东苑小区1号楼"),
+            row("S002", "2024-03-05 10:10", "路口积水", "汇泉路口")]
+    import_file(path=write_csv(tmp_path / "s.csv", rows), street=street, create_cases=False)
+    counts = summary()["hotline_orders"]
+    assert counts["total"] == 2 and counts["high"] == 1 and counts["none"] == 1 and counts["linked_to_cases"] == 0

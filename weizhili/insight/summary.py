@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from weizhili.accounts.models import User
 from weizhili.cases.models import Case, Status
+from weizhili.hotline.models import Band, HotlineOrder
 from weizhili.party.models import OrgLevel, PartyMember, PartyOrg, Registration, RoleHolder
 from weizhili.people.models import Person
 from weizhili.places.models import Place, PlaceKind
@@ -26,6 +27,10 @@ def summary() -> dict:
         "cases": {"total": Case.objects.count(), **_by(Case.objects.all(), "status", Status.values),
                   "overdue_open": Case.objects.open().filter(case_due_at__lt=timezone.now()).count(),
                   **{f"card_{c}": n for c, n in _by(Case.objects.open(), "card", ["yellow", "red"]).items()}},
+        "hotline_orders": {"total": HotlineOrder.objects.count(),
+                           **_by(HotlineOrder.objects.all(), "locate_band", Band.values),
+                           "predicted": HotlineOrder.objects.filter(category="").exclude(predicted_category="").count(),
+                           "linked_to_cases": HotlineOrder.objects.filter(case__isnull=False).count()},
         "users": {"total": User.objects.count(), "active": User.objects.filter(is_active=True).count(),
                   "demo": User.objects.filter(is_demo=True).count()},
     }
