@@ -46,7 +46,7 @@ Rates are `Decimal` fractions rounded half-up to 4 places (`cases.metrics.ratio`
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -289,11 +289,8 @@ def hotline_figures(*, node: Place, start: date, end: date) -> HotlineFigures:
     rows = _grouped(node.path, start, end, _figure_aggregates())
     top = _top_categories(node.path, start, end)
 
-    compounds = [p for p in places if p["kind"] == PlaceKind.COMPOUND]
-    if node.kind == PlaceKind.COMPOUND:
-        residents, missing = node.resident_count, int(node.resident_count is None)
-    else:
-        residents, missing = _residents(compounds)
+    compounds = [p for p in places if p["kind"] == PlaceKind.COMPOUND]  # a compound node: itself
+    residents, missing = _residents(compounds)
 
     sums: Counter[str] = Counter()
     per_month: Counter[date] = Counter()
@@ -469,7 +466,7 @@ def _founding(street_path: str) -> tuple[dict[int, date], set[int]]:
     for the place it is anchored at and for every place it covers."""
     rows = (PartyOrg.objects.filter(level=OrgLevel.COMPOUND_BRANCH)
             .filter(Q(place__path__startswith=street_path) | Q(covers__path__startswith=street_path))
-            .values_list("place_id", "covers__id", "founded_on").distinct())
+            .order_by().values_list("place_id", "covers__id", "founded_on").distinct())
     earliest: dict[int, date] = {}
     branched: set[int] = set()
     for anchor, covered, founded_on in rows:
@@ -544,7 +541,7 @@ def branch_effect(*, node: Place, window: int = 6, data_start: date | None = Non
 
     measured: list[BranchRow] = []
     not_measurable: list[NotMeasurable] = []
-    slopes: list[tuple[float, float, float | None]] = []
+    slopes: list[tuple[float, float, float, float | None]] = []
     for compound in compounds:
         pk = compound["id"]
         if pk not in branched or not compound["path"].startswith(node.path):

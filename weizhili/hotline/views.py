@@ -95,7 +95,8 @@ def overview(request):
     features = map_features(user, node)
     for feature in features["features"]:
         props = feature["properties"]
-        props["change"] = change.get(props["id"])
+        pct = change.get(props["id"])
+        props["change"] = pct / 100 if pct is not None else None  # the map's colour scale takes a fraction
         props["url"] = f"/hotline/orders/?node={props['id']}"
     root = place_selectors.place_scope_root(user=user)
     return render(request, "hotline/overview.html", {
@@ -117,6 +118,7 @@ def _chart_data(figures, effect) -> dict:
                   "control": effect.event_control},
         "children": [{"name": c.name, "total": c.total, "per10k": c.per_10k, "change": c.change}
                      for c in figures.children],
+        "effect_rows": len(effect.rows),
     }
 
 

@@ -7,6 +7,7 @@ function weizhiliHotline(nodeId, tileUrl, t) {
 
   var monthly = echarts.init(document.getElementById("hotline-monthly"));
   monthly.setOption({
+    animation: false,  // drawn at once: office PCs are slow, and the guide's screenshots show the whole chart
     tooltip: { trigger: "axis" }, legend: { top: 0, data: [t.orders, t.per10k] },
     grid: { left: 48, right: 48, bottom: 28, top: 36 },
     xAxis: { type: "category", data: data.months },
@@ -23,6 +24,7 @@ function weizhiliHotline(nodeId, tileUrl, t) {
   if (eventEl) {
     var ev = echarts.init(eventEl);
     ev.setOption({
+      animation: false,
       tooltip: { trigger: "axis" }, legend: { top: 0, data: [t.treated, t.control] },
       grid: { left: 48, right: 24, bottom: 40, top: 36 },
       xAxis: { type: "category", name: t.month, nameLocation: "middle", nameGap: 26, data: data.event.rel },
@@ -39,6 +41,7 @@ function weizhiliHotline(nodeId, tileUrl, t) {
   var cat = echarts.init(document.getElementById("hotline-categories"));
   var cats = data.categories.slice().reverse();
   cat.setOption({
+    animation: false,
     tooltip: {}, grid: { left: 150, right: 24, bottom: 24, top: 12 },
     xAxis: { type: "value" }, yAxis: { type: "category", data: cats.map(function (c) { return c[0]; }) },
     series: [{ type: "bar", data: cats.map(function (c) { return c[1]; }), itemStyle: { color: "#ef6c00" } }]
