@@ -54,7 +54,12 @@ class HeaderError(Exception):
 
     def __init__(self, header_map: reading.HeaderMap):
         self.header_map = header_map
-        labels = "、".join(reading.FIELD_LABELS[f] for f in header_map.missing)
+        required = [f for f in header_map.missing if f not in reading.ONE_OF]
+        either = [f for f in header_map.missing if f in reading.ONE_OF]
+        parts = [reading.FIELD_LABELS[f] for f in required]
+        if either:
+            parts.append(_("或").join(reading.FIELD_LABELS[f] for f in either))
+        labels = "、".join(parts)
         super().__init__(_("缺少必需的列：%(labels)s。请在页面上为未识别的表头指定对应字段。") % {"labels": labels})
 
 
@@ -102,36 +107,40 @@ def import_file(*, path: str | Path, street: Place, job_id: int | None = None, p
     started = time.perf_counter()
     summary = Summary()
     path = Path(path)
-    with reading.open_sheet(path) as sheet:
-        header_map = reading.map_headers(sheet.headers, saved_mapping(street))
-        summary.unknown_headers = list(header_map.unknown)
-        if header_map.missing:
-            raise HeaderError(header_map)
-        gazetteer = gazetteer or street_gazetteer(street)
-        model = active_model(street)
-        mapper = CategoryMapper(category_map(street))
-        problems: list[reading.RowProblem] = []
-        total = getattr(sheet, "total_rows", None)
-        with connection.cursor() as cursor:
+    saved = saved_mapping(street)
+    sheet = reading.open_sheet(path, saved=saved)
+    with connection.cursor() as cursor:
+        try:
+            header_map = sheet.map_headers(saved)
+            summary.unknown_headers = list(header_map.unknown)
+            if header_map.missing:
+                raise HeaderError(header_map)
+            gazetteer = gazetteer or street_gazetteer(street)
+            model = active_model(street)
+            mapper = CategoryMapper(category_map(street))
+            problems: list[reading.RowProblem] = []
+            total = sheet.total_rows or sheet.estimated_rows
             _stage_create(cursor)
-            try:
-                first, last = _stage_rows(cursor, sheet, header_map, street, gazetteer, model, mapper, summary,
-                                          problems, progress, total)
-                progress(_("写入数据库"), summary.rows_read, total)
-                t = time.perf_counter()
-                with transaction.atomic():
-                    _upsert(cursor, street, job_id, summary)
-                    t = summary.timed("upsert", t)
-                    if first is not None and last is not None:
-                        summary.first_at, summary.last_at = first.isoformat(), last.isoformat()
-                        progress(_("查找重复工单"), summary.rows_read, total)
-                        summary.repeat_groups, summary.repeat_orders = repeats_refresh(
-                            street=street, start=first, end=last)
-                        t = summary.timed("repeats", t)
-                    summary.linked_cases = link_cases(street=street)
-                    summary.timed("link_cases", t)
-            finally:
-                cursor.execute("DROP TABLE IF EXISTS hotline_stage")
+            first, last = _stage_rows(cursor, sheet, header_map, street, gazetteer, model, mapper, summary,
+                                      problems, progress, total)
+            sheet.close()  # a workbook's cells are held in memory until here: free them before the next steps
+            del model
+            progress(_("写入数据库"), summary.rows_read, total)
+            t = time.perf_counter()
+            with transaction.atomic():
+                _upsert(cursor, street, job_id, summary)
+                t = summary.timed("upsert", t)
+                if first is not None and last is not None:
+                    summary.first_at, summary.last_at = first.isoformat(), last.isoformat()
+                    progress(_("查找重复工单"), summary.rows_read, total)
+                    summary.repeat_groups, summary.repeat_orders = repeats_refresh(
+                        street=street, start=first, end=last)
+                    t = summary.timed("repeats", t)
+                summary.linked_cases = link_cases(street=street)
+                summary.timed("link_cases", t)
+        finally:
+            sheet.close()
+            cursor.execute("DROP TABLE IF EXISTS hotline_stage")
     if create_cases:
         from .links import cases_for_open_orders  # the case loop's services: only when asked
 
