@@ -134,7 +134,7 @@ def import_file(*, path: str | Path, street: Place, job_id: int | None = None, p
                     summary.first_at, summary.last_at = first.isoformat(), last.isoformat()
                     progress(_("查找重复工单"), summary.rows_read, total)
                     summary.repeat_groups, summary.repeat_orders = repeats_refresh(
-                        street=street, start=first, end=last)
+                        street=street, start=first, end=last, timings=summary.stage_seconds)
                     t = summary.timed("repeats", t)
                 summary.linked_cases = link_cases(street=street)
                 summary.timed("link_cases", t)
@@ -261,12 +261,21 @@ def _upsert(cursor, street: Place, job_id: int | None, summary: Summary) -> None
     sets += ["last_import_id = excluded.last_import_id", "updated_at = excluded.updated_at"]
     columns = ", ".join(STAGE_FIELDS)
     now = timezone.now()
-    if connection.vendor == "sqlite":
-        now = connection.ops.adapt_datetimefield_value(now)
+    if connection.vendor == "postgresql":
+        # A new order is its own repeat group from the start (its id, drawn here), so that regrouping later
+        # writes only the orders that do repeat something, not a million lone ones.
+        cursor.execute(
+            f"INSERT INTO {table} (id, repeat_group, street_id, {columns}, last_import_id, updated_at) "
+            f"SELECT x.n, x.n, %s, {columns}, %s, %s FROM "
+            f"(SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS n, s.* FROM hotline_stage s) x "
+            f"ON CONFLICT (street_id, order_no) DO UPDATE SET {', '.join(sets)}",
+            [street.pk, job_id, now, table],
+        )
+        return
+    now = connection.ops.adapt_datetimefield_value(now)
     cursor.execute(
         f"INSERT INTO {table} (street_id, {columns}, last_import_id, updated_at) "
         f"SELECT %s, {columns}, %s, %s FROM hotline_stage WHERE true "
         f"ON CONFLICT (street_id, order_no) DO UPDATE SET {', '.join(sets)}",
         [street.pk, job_id, now],
     )
-

@@ -5,6 +5,7 @@ are at most `window_days` apart (weizhili.text.repeats). A group's id is the id 
 stays the same when later repeats arrive."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from django.db import connection
@@ -20,9 +21,11 @@ THRESHOLD = 0.5
 
 
 def repeats_refresh(*, street: Place, start: datetime, end: datetime, window_days: float = WINDOW_DAYS,
-                    threshold: float = THRESHOLD) -> tuple[int, int]:
+                    threshold: float = THRESHOLD, timings: dict[str, float] | None = None) -> tuple[int, int]:
     """Regroup the street's orders from `start - window` to `end + window`. Returns (groups with repeats,
     orders that repeat an earlier one) in that range."""
+    timings = timings if timings is not None else {}
+    started = time.perf_counter()
     window = timedelta(days=window_days)
     lo, hi = start - window, end + window
     rows = list(HotlineOrder.objects.filter(street=street, received_at__gte=lo, received_at__lte=hi,
@@ -32,7 +35,12 @@ def repeats_refresh(*, street: Place, start: datetime, end: datetime, window_day
                              "repeat_group"))
     orders = [Order(pk, f"{compound}/{building or ''}", at, content or address)
               for pk, compound, building, at, content, address, _ in rows]
+    timings["repeats_read"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
     roots = find_repeat_groups(orders, window_days=window_days, threshold=threshold)
+    del orders
+    timings["repeats_group"] = round(time.perf_counter() - started, 3)
+    started = time.perf_counter()
 
     # The group's id: its earliest order's id; or, when that order lies before `start` and already belonged
     # to a group rooted further back (outside what was loaded), that older id, so a group never splits.
@@ -49,6 +57,7 @@ def repeats_refresh(*, street: Place, start: datetime, end: datetime, window_day
     _write_groups(changed)
     # Every order without a group is its own group: the new lone ones, and those not located to a compound.
     HotlineOrder.objects.filter(street=street, repeat_group__isnull=True).update(repeat_group=F("id"))
+    timings["repeats_write"] = round(time.perf_counter() - started, 3)
     groups = sum(1 for size in sizes.values() if size > 1)
     repeats = sum(size - 1 for size in sizes.values() if size > 1)
     return groups, repeats
