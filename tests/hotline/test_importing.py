@@ -241,3 +241,29 @@ def test_summary_counts_orders_by_location_band(tmp_path, street):
     import_file(path=write_csv(tmp_path / "s.csv", rows), street=street, create_cases=False)
     counts = summary()["hotline_orders"]
     assert counts["total"] == 2 and counts["high"] == 1 and counts["none"] == 1 and counts["linked_to_cases"] == 0
+
+
+def test_an_interrupted_import_leaves_nothing_and_can_run_again(tmp_path, street, monkeypatch):
+    from weizhili.hotline import importing
+
+    monkeypatch.setattr(importing, "CHUNK", 2)  # several chunks, so some were already moved in when it breaks
+    rows = [row(f"I{i:03d}", f"2024-03-0{1 + i} 09:10", "东苑小区楼道灯不亮", "东苑小区1号楼") for i in range(7)]
+    path = write_csv(tmp_path / "i.csv", rows)
+    from weizhili.hotline.gazetteer import street_gazetteer
+
+    real = street_gazetteer(street)
+
+    class Crashing:  # the worker is stopped mid-way, while a chunk's INSERT is still in flight
+        calls = 0
+
+        def match(self, address, description=""):
+            Crashing.calls += 1
+            if Crashing.calls == 5:
+                raise KeyboardInterrupt
+            return real.match(address, description)
+
+    with pytest.raises(KeyboardInterrupt):
+        import_file(path=path, street=street, gazetteer=Crashing(), create_cases=False)
+    assert HotlineOrder.objects.count() == 0
+    summary = import_file(path=path, street=street, create_cases=False)  # the connection is usable again
+    assert summary.imported == 7 and HotlineOrder.objects.count() == 7

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -121,15 +121,19 @@ def import_file(*, path: str | Path, street: Place, job_id: int | None = None, p
             problems: list[reading.RowProblem] = []
             total = sheet.total_rows or sheet.estimated_rows
             _stage_create(cursor)
-            first, last = _stage_rows(cursor, sheet, header_map, street, gazetteer, model, mapper, summary,
-                                      problems, progress, total)
-            sheet.close()  # a workbook's cells are held in memory until here: free them before the next steps
-            del model
-            progress(_("写入数据库"), summary.rows_read, total)
-            t = time.perf_counter()
             with transaction.atomic():
-                _upsert(cursor, street, job_id, summary)
-                t = summary.timed("upsert", t)
+                writer = _ChunkWriter(cursor, street, job_id, summary)
+                try:
+                    first, last = _stage_rows(writer, sheet, header_map, street, gazetteer, model, mapper,
+                                              summary, problems, progress, total)
+                except BaseException:
+                    writer.abandon()  # the connection must be idle before the rollback
+                    raise
+                sheet.close()  # a workbook's cells are held in memory until here: free them before the next steps
+                del model
+                writer.finish()
+                progress(_("写入数据库"), summary.rows_read, total)
+                t = time.perf_counter()
                 if first is not None and last is not None:
                     summary.first_at, summary.last_at = first.isoformat(), last.isoformat()
                     progress(_("查找重复工单"), summary.rows_read, total)
@@ -167,7 +171,7 @@ def _stage_create(cursor) -> None:
     cursor.execute(f"CREATE TEMP TABLE hotline_stage ({columns})")
 
 
-def _stage_rows(cursor, sheet, header_map, street, gazetteer, model, mapper, summary, problems, progress,
+def _stage_rows(writer, sheet, header_map, street, gazetteer, model, mapper, summary, problems, progress,
                 total) -> tuple[datetime | None, datetime | None]:
     seen: dict[str, int] = {}
     first = last = None
@@ -187,12 +191,12 @@ def _stage_rows(cursor, sheet, header_map, street, gazetteer, model, mapper, sum
                 row[21], row[22] = prediction.label, round(prediction.confidence, 4)
                 row[23] = mapper(prediction.label)
             summary.classified += len(unclassified)
-        t = summary.timed("classify", t)
-        _stage_write(cursor, chunk)
-        summary.timed("stage_write", t)
+        summary.timed("classify", t)
+        writer.finish()  # the connection must be idle for the progress write (the job page reads it)
+        progress(_("读取并定位"), summary.rows_read, total)
+        writer.write(chunk)
         chunk.clear()
         unclassified.clear()
-        progress(_("读取并定位"), summary.rows_read, total)
 
     loop_started = time.perf_counter()
     for item in reading.parse_rows(sheet, header_map):
@@ -234,48 +238,99 @@ def _stage_rows(cursor, sheet, header_map, street, gazetteer, model, mapper, sum
         flush()
     # what is left of the loop's time: reading, parsing and locating (measured as a whole, not per row)
     summary.stage_seconds["read_parse_locate"] = round(time.perf_counter() - loop_started - sum(
-        summary.stage_seconds.get(k, 0.0) for k in ("classify", "stage_write")), 3)
+        summary.stage_seconds.get(k, 0.0) for k in ("classify", "stage_write", "upsert", "upsert_wait")), 3)
     return first, last
 
 
-def _stage_write(cursor, rows: list[list]) -> None:
-    if connection.vendor == "postgresql":
-        with cursor.cursor.copy(f"COPY hotline_stage ({', '.join(STAGE_FIELDS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-    else:
+class _ChunkWriter:
+    """Moves each chunk in: COPY (or executemany) into the staging table, then one INSERT … ON CONFLICT.
+
+    On PostgreSQL the INSERT is sent without waiting for it (libpq's asynchronous send): the server works on it
+    on the other core while this process reads, locates and classifies the next chunk; its result is collected
+    before the next chunk is staged. Everything runs inside the caller's transaction, so an interruption still
+    leaves nothing behind."""
+
+    def __init__(self, cursor, street: Place, job_id: int | None, summary: Summary):
+        self.cursor, self.street, self.job_id, self.summary = cursor, street, job_id, summary
+        self.pg = connection.vendor == "postgresql"
+        self.pending = False
+        self.sql = _upsert_sql(self.pg)
+
+    def write(self, rows: list[list]) -> None:
+        self.finish()
+        t = time.perf_counter()
+        cursor = self.cursor
+        if self.pg:
+            cursor.execute("TRUNCATE hotline_stage")
+            with cursor.cursor.copy(f"COPY hotline_stage ({', '.join(STAGE_FIELDS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            t = self.summary.timed("stage_write", t)
+            pgconn = cursor.cursor.connection.pgconn
+            params = [str(self.street.pk).encode(), str(self.job_id).encode() if self.job_id else None,
+                      timezone.now().isoformat().encode(), HotlineOrder._meta.db_table.encode()]
+            pgconn.send_query_params(self.sql.encode(), params)
+            self.pending = True
+            return
+        cursor.execute("DELETE FROM hotline_stage")
         marks = ", ".join(["%s"] * len(STAGE_FIELDS))
         cursor.executemany(f"INSERT INTO hotline_stage VALUES ({marks})", rows)
+        t = self.summary.timed("stage_write", t)
+        table = HotlineOrder._meta.db_table
+        cursor.execute(f"SELECT count(*) FROM hotline_stage s JOIN {table} o "
+                       "ON o.street_id = %s AND o.order_no = s.order_no", [self.street.pk])
+        updated = cursor.fetchone()[0]
+        cursor.execute(self.sql, [self.street.pk, self.job_id,
+                                  connection.ops.adapt_datetimefield_value(timezone.now())])
+        self.summary.updated += updated
+        self.summary.imported += len(rows) - updated
+        self.summary.timed("upsert", t)
+
+    def finish(self) -> None:
+        """Collect the result of the INSERT in flight, if any (PostgreSQL)."""
+        if not self.pending:
+            return
+        from psycopg import pq
+
+        t = time.perf_counter()
+        pgconn = self.cursor.cursor.connection.pgconn
+        self.pending = False
+        error = None
+        while (result := pgconn.get_result()) is not None:
+            if result.status != pq.ExecStatus.TUPLES_OK:
+                error = error or (result.error_message or b"").decode(errors="replace")
+                continue
+            inserted, total = (int(result.get_value(0, i) or 0) for i in (0, 1))
+            self.summary.imported += inserted
+            self.summary.updated += total - inserted
+        self.summary.timed("upsert_wait", t)
+        if error:
+            raise DatabaseError(error)
+
+    def abandon(self) -> None:
+        """Collect what is in flight and drop it: the transaction is being rolled back anyway."""
+        try:
+            self.finish()
+        except DatabaseError:
+            pass
 
 
-def _upsert(cursor, street: Place, job_id: int | None, summary: Summary) -> None:
+def _upsert_sql(pg: bool) -> str:
     table = HotlineOrder._meta.db_table
-    cursor.execute(f"SELECT count(*) FROM hotline_stage s JOIN {table} o "
-                   "ON o.street_id = %s AND o.order_no = s.order_no", [street.pk])
-    summary.updated = cursor.fetchone()[0]
-    cursor.execute("SELECT count(*) FROM hotline_stage")
-    summary.imported = cursor.fetchone()[0] - summary.updated
     kept = {f: f"CASE WHEN {table}.locate_source = 'manual' THEN {table}.{f} ELSE excluded.{f} END"
             for f in LOCATION_FIELDS}
     sets = [f"{f} = excluded.{f}" for f in ORDER_FIELDS[1:] + CLASS_FIELDS] + [f"{f} = {kept[f]}" for f in kept]
     sets += ["last_import_id = excluded.last_import_id", "updated_at = excluded.updated_at"]
     columns = ", ".join(STAGE_FIELDS)
-    now = timezone.now()
-    if connection.vendor == "postgresql":
+    conflict = f"ON CONFLICT (street_id, order_no) DO UPDATE SET {', '.join(sets)}"
+    if pg:
         # A new order is its own repeat group from the start (its id, drawn here), so that regrouping later
-        # writes only the orders that do repeat something, not a million lone ones.
-        cursor.execute(
-            f"INSERT INTO {table} (id, repeat_group, street_id, {columns}, last_import_id, updated_at) "
-            f"SELECT x.n, x.n, %s, {columns}, %s, %s FROM "
-            f"(SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS n, s.* FROM hotline_stage s) x "
-            f"ON CONFLICT (street_id, order_no) DO UPDATE SET {', '.join(sets)}",
-            [street.pk, job_id, now, table],
-        )
-        return
-    now = connection.ops.adapt_datetimefield_value(now)
-    cursor.execute(
-        f"INSERT INTO {table} (street_id, {columns}, last_import_id, updated_at) "
-        f"SELECT %s, {columns}, %s, %s FROM hotline_stage WHERE true "
-        f"ON CONFLICT (street_id, order_no) DO UPDATE SET {', '.join(sets)}",
-        [street.pk, job_id, now],
-    )
+        # writes only the orders that do repeat something. xmax = 0 tells a new row from an updated one.
+        # Positional parameters: the statement is sent with libpq's asynchronous send, not through Django.
+        return (f"WITH moved AS (INSERT INTO {table} (id, repeat_group, street_id, {columns}, last_import_id, "
+                f"updated_at) SELECT x.n, x.n, $1::bigint, {columns}, $2::bigint, $3::timestamptz FROM "
+                f"(SELECT nextval(pg_get_serial_sequence($4, 'id')) AS n, s.* FROM hotline_stage s) x "
+                f"{conflict} RETURNING (xmax = 0) AS inserted) "
+                f"SELECT count(*) FILTER (WHERE inserted), count(*) FROM moved")
+    return (f"INSERT INTO {table} (street_id, {columns}, last_import_id, updated_at) "
+            f"SELECT %s, {columns}, %s, %s FROM hotline_stage WHERE true {conflict}")
