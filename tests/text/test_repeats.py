@@ -1,9 +1,11 @@
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from weizhili.text import repeats
 from weizhili.text.repeats import Order, find_repeat_groups
 
 T0 = datetime(2025, 5, 1, 9, 30, tzinfo=UTC)
@@ -165,3 +167,60 @@ def test_partition_is_stable_under_permutation(
     # group ids are the smallest index in the group
     for i, gid in enumerate(ids):
         assert gid <= i and ids[gid] == gid
+
+
+# --- normalisation, odd texts, long texts, crowded buckets ------------------------------------------------
+
+
+def test_spaces_full_width_and_case_do_not_matter() -> None:
+    g = groups_of(
+        [
+            Order("a", "compound:1", day(0), "3号楼 电梯 坏了，WiFi 也断了，物业不管"),
+            Order("b", "compound:1", day(1), "３号楼电梯坏了，ｗｉｆｉ也断了，物业不管"),
+        ]
+    )
+    assert g["a"] == g["b"]
+
+
+def test_long_texts_are_compared_by_their_start() -> None:
+    head = GARBAGE * 5  # longer than repeats.MAX_CHARS
+    assert len(head) > repeats.MAX_CHARS
+    g = groups_of(
+        [
+            Order("a", "compound:1", day(0), head + LIFT * 20),
+            Order("b", "compound:1", day(1), head + NOISE * 20),
+        ]
+    )
+    assert g["a"] == g["b"]
+
+
+def test_odd_characters_do_not_break_anything() -> None:
+    odd = [
+        "𠀀𠀁号楼楼下垃圾堆了好几天🙂🙂没人清运",  # beyond the BMP
+        "\ud800孤立的代理项\x00和空字符",  # a lone surrogate and a NUL
+        "   \t\n　",  # only spaces: no text at all
+        "a",
+        "",
+    ]
+    orders = [Order(i, "k", day(i), text) for i, text in enumerate(odd + odd)]
+    ids = find_repeat_groups(orders, window_days=100)
+    for i in range(len(odd)):
+        j = i + len(odd)
+        if odd[i].strip():  # the same non-empty text twice: one group
+            assert ids[j] == ids[i] == i
+        else:
+            assert ids[j] == j and ids[i] == i
+    assert len({ids[i] for i in range(len(odd)) if odd[i].strip()}) == 3
+
+
+def test_a_burst_in_a_long_busy_bucket() -> None:
+    # 3,000 different problems in one building, one every 10 days, and 40 calls about one burst pipe within
+    # an hour: the burst's pairs reach far beyond the usual band of a row's partners.
+    rng = random.Random(5)
+    chars = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+    spread = [Order(f"s{i}", "k", day(10 * i), "".join(rng.sample(chars, 30))) for i in range(3000)]
+    burst = [Order(f"b{i}", "k", day(15_000.01 + i / 1440), "楼上暖气管道爆裂，水顺着楼梯往下流") for i in range(40)]
+    orders = spread + burst
+    ids = find_repeat_groups(orders)
+    assert {ids[i] for i in range(3000, 3040)} == {3000}
+    assert ids[:3000] == list(range(3000))
