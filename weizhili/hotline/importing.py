@@ -132,6 +132,8 @@ def import_file(*, path: str | Path, street: Place, job_id: int | None = None, p
                 sheet.close()  # a workbook's cells are held in memory until here: free them before the next steps
                 del model
                 writer.finish()
+                if connection.vendor == "postgresql":
+                    cursor.execute(f"ANALYZE {HotlineOrder._meta.db_table}")  # fresh statistics for what follows
                 progress(_("写入数据库"), summary.rows_read, total)
                 t = time.perf_counter()
                 if first is not None and last is not None:

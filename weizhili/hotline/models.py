@@ -37,7 +37,7 @@ class LocateSource(models.TextChoices):
 
 class HotlineOrder(models.Model):
     street = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="hotline_orders",
-                               db_constraint=False)
+                               db_constraint=False, db_index=False)  # the (street, …) indexes below serve it
     order_no = models.CharField(_("工单编号"), max_length=40)
     received_at = models.DateTimeField(_("来电时间"))
     content = models.TextField(_("诉求内容"), blank=True)
