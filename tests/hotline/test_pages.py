@@ -93,9 +93,10 @@ def test_orders_and_export_stay_in_scope(client, cadre, tree, personas):
     client.force_login(personas["community_worker"])  # the east community
     page = client.get(reverse("hotline:orders")).content.decode()
     assert "E001" in page and "W001" not in page and "N001" not in page
-    exported = client.get(reverse("hotline:export")).content.decode("utf-8-sig")
-    numbers = [row[0] for row in csv.reader(io.StringIO(exported))][1:]
-    assert numbers == ["E001"]
+    exported = b"".join(client.get(reverse("hotline:export")).streaming_content).decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(exported)))
+    assert [row[0] for row in lines[1:]] == ["E001"]
+    assert lines[1][1] == "2024-03-05 09:10:00"  # local time, as on the pages
     assert AuditEntry.objects.filter(action="hotline.export", actor_id=personas["community_worker"].pk).exists()
     west = HotlineOrder.objects.get(order_no="W001")
     assert client.get(reverse("hotline:order", args=[west.pk])).status_code == 404
@@ -115,6 +116,12 @@ def test_fixing_a_location_on_the_page(cadre, tree):
     order = HotlineOrder.objects.get(order_no="N001")
     page = cadre.get(reverse("hotline:order", args=[order.pk])).content.decode()
     assert 'id="locate-form"' in page
+    east = HotlineOrder.objects.get(order_no="E001")
+    same_group = HotlineOrder.objects.create(
+        street=tree["street"], order_no="E002", received_at=east.received_at, content="再次反映 13812345678 没人管",
+        updated_at=east.received_at, place=east.place, compound=east.compound, repeat_group=east.repeat_group)
+    page = cadre.get(reverse("hotline:order", args=[east.pk])).content.decode()
+    assert same_group.order_no in page and "13812345678" not in page and "138****5678" in page
     cadre.post(reverse("hotline:order_locate", args=[order.pk]),
                {"compound": tree["west_compound"].pk, "add_alias": "1", "alias": "汇泉路口"})
     order.refresh_from_db()
@@ -151,5 +158,29 @@ def test_training_from_the_page(cadre, tree):
     upload(cadre, HEADERS + rows)
     response = cadre.post(reverse("hotline:train"))
     assert response.status_code == 302
+    from weizhili.hotline.models import CategoryModel
+
+    record = CategoryModel.objects.get(active=True)
+    assert record.samples == 45 and record.labels == 3
     page = cadre.get(reverse("hotline:imports")).content.decode()
-    assert 'id="model-info"' in page and "45" in page
+    info = page[page.index('id="model-info"'):page.index("</p>", page.index('id="model-info"'))]
+    assert "45" in info and "还没有分类模型" not in info
+
+
+def test_bad_parameters_answer_cleanly(cadre, tree):
+    _orders(tree, cadre)
+    assert cadre.get(reverse("hotline:overview"), {"node": tree["east_building"].pk}).status_code == 404
+    assert cadre.get(reverse("hotline:overview"), {"to": "0001-01", "from": "9999-12"}).status_code == 200
+    job = ImportJob.objects.get()
+    assert job.status == JobStatus.DONE
+    with _capture(execute=True):
+        cadre.post(reverse("hotline:import_columns", args=[job.pk]), {"col-0": "order_no"})
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and not ColumnMapping.objects.exists()  # a finished job is not re-run
+
+
+def test_the_uploaded_file_is_deleted_once_imported(cadre, tree):
+    from pathlib import Path
+
+    _orders(tree, cadre)
+    assert not Path(ImportJob.objects.get().stored_path).exists()

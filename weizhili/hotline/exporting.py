@@ -5,6 +5,8 @@ import csv
 from collections.abc import Iterable
 from typing import IO
 
+from django.utils import timezone
+
 from weizhili.places.models import Place, PlaceKind
 
 from .models import HotlineOrder
@@ -21,11 +23,16 @@ def export_rows(orders) -> Iterable[tuple]:
               "case__code")
     for (order_no, received, community, compound, building, unit, confidence, category, predicted, p_conf,
          group, case) in orders.order_by("received_at", "id").values_list(*fields).iterator(chunk_size=5000):
-        yield (order_no, received.strftime("%Y-%m-%d %H:%M:%S") if received else "",
+        yield (_cell(order_no), timezone.localtime(received).strftime("%Y-%m-%d %H:%M:%S") if received else "",
                names.get(community, ""), names.get(compound, ""),
                building if building is not None else "", unit if unit is not None else "",
-               f"{confidence:.2f}", category, predicted, f"{p_conf:.2f}" if p_conf is not None else "",
+               f"{confidence:.2f}", _cell(category), _cell(predicted), f"{p_conf:.2f}" if p_conf is not None else "",
                group if group is not None else "", case or "")
+
+
+def _cell(text: str) -> str:
+    """Text from an outside file, made safe for Excel: a leading = + - @ would be read as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def write_csv(out: IO[str], orders) -> int:
@@ -36,6 +43,19 @@ def write_csv(out: IO[str], orders) -> int:
         writer.writerow(row)
         count += 1
     return count
+
+
+class _Line:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(orders) -> Iterable[str]:
+    """The same CSV, one line at a time, for a streamed download (UTF-8 with BOM, so Excel reads it)."""
+    writer = csv.writer(_Line())
+    yield "\ufeff" + writer.writerow(HEADERS)
+    for row in export_rows(orders):
+        yield writer.writerow(row)
 
 
 def street_orders(street: Place):

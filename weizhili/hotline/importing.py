@@ -12,6 +12,7 @@ Bad rows are reported by row number, column and reason in an error file; the res
 """
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -20,7 +21,9 @@ from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from weizhili.places.models import Place
 from weizhili.text.address import Gazetteer
@@ -34,6 +37,7 @@ from .models import ColumnMapping, HotlineOrder
 from .repeats import repeats_refresh
 
 CHUNK = 20_000
+ADVISORY_LOCK_CLASS = 12345  # pg_advisory_xact_lock(class, street id): imports of one street run one at a time
 Progress = Callable[[str, int, int | None], None]
 
 ORDER_FIELDS = ("order_no", "received_at", "content", "category", "address", "handling_unit", "closed_at",
@@ -121,29 +125,37 @@ def import_file(*, path: str | Path, street: Place, job_id: int | None = None, p
             problems: list[reading.RowProblem] = []
             total = sheet.total_rows or sheet.estimated_rows
             _stage_create(cursor)
-            with transaction.atomic():
+            pg = connection.vendor == "postgresql"
+            # PostgreSQL: one transaction from the first chunk (each chunk's upsert overlaps the parsing of the
+            # next). SQLite: stage in the temp table first (no lock on the main database meanwhile, so the site
+            # keeps working), then one short transaction moves everything in.
+            with transaction.atomic() if pg else contextlib.nullcontext():
+                if pg:  # one import per street at a time: two would regroup from each other's half-moved rows
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_CLASS, street.pk])
                 writer = _ChunkWriter(cursor, street, job_id, summary)
                 try:
                     first, last = _stage_rows(writer, sheet, header_map, street, gazetteer, model, mapper,
                                               summary, problems, progress, total)
+                    sheet.close()  # a workbook's cells are held in memory until here: free them now
+                    del model
+                    writer.finish()
                 except BaseException:
                     writer.abandon()  # the connection must be idle before the rollback
                     raise
-                sheet.close()  # a workbook's cells are held in memory until here: free them before the next steps
-                del model
-                writer.finish()
-                if connection.vendor == "postgresql":
-                    cursor.execute(f"ANALYZE {HotlineOrder._meta.db_table}")  # fresh statistics for what follows
-                progress(_("写入数据库"), summary.rows_read, total)
-                t = time.perf_counter()
-                if first is not None and last is not None:
-                    summary.first_at, summary.last_at = first.isoformat(), last.isoformat()
-                    progress(_("查找重复工单"), summary.rows_read, total)
-                    summary.repeat_groups, summary.repeat_orders = repeats_refresh(
-                        street=street, start=first, end=last, timings=summary.stage_seconds)
-                    t = summary.timed("repeats", t)
-                summary.linked_cases = link_cases(street=street)
-                summary.timed("link_cases", t)
+                with contextlib.nullcontext() if pg else transaction.atomic():
+                    progress(_("写入数据库"), summary.rows_read, total)
+                    writer.move_in()
+                    if pg:
+                        cursor.execute(f"ANALYZE {HotlineOrder._meta.db_table}")  # fresh statistics for what follows
+                    t = time.perf_counter()
+                    if first is not None and last is not None:
+                        summary.first_at, summary.last_at = first.isoformat(), last.isoformat()
+                        progress(_("查找重复工单"), summary.rows_read, total)
+                        summary.repeat_groups, summary.repeat_orders = repeats_refresh(
+                            street=street, start=first, end=last, timings=summary.stage_seconds)
+                        t = summary.timed("repeats", t)
+                    summary.linked_cases = link_cases(street=street)
+                    summary.timed("link_cases", t)
         finally:
             sheet.close()
             cursor.execute("DROP TABLE IF EXISTS hotline_stage")
@@ -210,7 +222,7 @@ def _stage_rows(writer, sheet, header_map, street, gazetteer, model, mapper, sum
         if earlier is not None:
             summary.duplicates += 1
             problems.append(reading.RowProblem(item.row_no, reading.FIELD_LABELS["order_no"], item.order_no,
-                                               _("工单编号与第 %(row)d 行重复，本行未导入") % {"row": earlier}))
+                                               format_lazy(_lazy("工单编号与第 {row} 行重复，本行未导入"), row=earlier)))
             continue
         seen[item.order_no] = item.row_no
         received = item.received_at
@@ -245,14 +257,15 @@ def _stage_rows(writer, sheet, header_map, street, gazetteer, model, mapper, sum
 
 
 class _ChunkWriter:
-    """Moves each chunk in: COPY (or executemany) into the staging table, then one INSERT … ON CONFLICT.
+    """Moves each chunk in: COPY into the staging table, then one INSERT … ON CONFLICT (PostgreSQL); on SQLite
+    chunks are only staged and `move_in` moves them all at the end.
 
     On PostgreSQL the INSERT is sent without waiting for it (libpq's asynchronous send): the server works on it
     on the other core while this process reads, locates and classifies the next chunk; its result is collected
     before the next chunk is staged. Everything runs inside the caller's transaction, so an interruption still
     leaves nothing behind."""
 
-    def __init__(self, cursor, street: Place, job_id: int | None, summary: Summary):
+    def __init__(self, cursor, street: Place, job_id: int | None, summary: Summary) -> None:
         self.cursor, self.street, self.job_id, self.summary = cursor, street, job_id, summary
         self.pg = connection.vendor == "postgresql"
         self.pending = False
@@ -274,18 +287,26 @@ class _ChunkWriter:
             pgconn.send_query_params(self.sql.encode(), params)
             self.pending = True
             return
-        cursor.execute("DELETE FROM hotline_stage")
         marks = ", ".join(["%s"] * len(STAGE_FIELDS))
         cursor.executemany(f"INSERT INTO hotline_stage VALUES ({marks})", rows)
-        t = self.summary.timed("stage_write", t)
+        self.summary.timed("stage_write", t)
+
+    def move_in(self) -> None:
+        """SQLite: move every staged row in with one statement (PostgreSQL moved each chunk already)."""
+        if self.pg:
+            return
+        t = time.perf_counter()
+        cursor = self.cursor
         table = HotlineOrder._meta.db_table
         cursor.execute(f"SELECT count(*) FROM hotline_stage s JOIN {table} o "
                        "ON o.street_id = %s AND o.order_no = s.order_no", [self.street.pk])
         updated = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM hotline_stage")
+        staged = cursor.fetchone()[0]
         cursor.execute(self.sql, [self.street.pk, self.job_id,
                                   connection.ops.adapt_datetimefield_value(timezone.now())])
         self.summary.updated += updated
-        self.summary.imported += len(rows) - updated
+        self.summary.imported += staged - updated
         self.summary.timed("upsert", t)
 
     def finish(self) -> None:
@@ -296,7 +317,6 @@ class _ChunkWriter:
 
         t = time.perf_counter()
         pgconn = self.cursor.cursor.connection.pgconn
-        self.pending = False
         error = None
         while (result := pgconn.get_result()) is not None:
             if result.status != pq.ExecStatus.TUPLES_OK:
@@ -305,6 +325,7 @@ class _ChunkWriter:
             inserted, total = (int(result.get_value(0, i) or 0) for i in (0, 1))
             self.summary.imported += inserted
             self.summary.updated += total - inserted
+        self.pending = False  # only once drained: an interruption mid-drain leaves it for abandon()
         self.summary.timed("upsert_wait", t)
         if error:
             raise DatabaseError(error)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from weizhili.cases.models import Case, Source
 from weizhili.cases.services import SYSTEM_ACTOR, case_create, categories_ensure
+from weizhili.people.masking import mask_phones_in_text
 from weizhili.places.models import Place
 
 from .models import HotlineOrder
@@ -22,11 +23,14 @@ def link_cases(*, street: Place) -> int:
     """Link the street's orders to cases; returns how many orders were linked by this call."""
     table = HotlineOrder._meta.db_table
     cases = Case._meta.db_table
+    places = Place._meta.db_table
     with connection.cursor() as cursor:
+        # order numbers are unique per street only: the case must lie in the same street
         cursor.execute(
-            f"UPDATE {table} SET case_id = c.id FROM {cases} c WHERE {table}.street_id = %s "
-            f"AND {table}.case_id IS NULL AND c.external_ref = {table}.order_no AND c.source = %s",
-            [street.pk, Source.HOTLINE])
+            f"UPDATE {table} SET case_id = c.id FROM {cases} c JOIN {places} p ON p.id = c.place_id "
+            f"WHERE {table}.street_id = %s AND {table}.case_id IS NULL AND c.external_ref = {table}.order_no "
+            f"AND c.source = %s AND p.path LIKE %s",
+            [street.pk, Source.HOTLINE, street.path + "%"])
         linked = cursor.rowcount
         cursor.execute(
             f"UPDATE {table} SET case_id = g.case_id FROM (SELECT repeat_group, MIN(case_id) AS case_id "
@@ -61,7 +65,8 @@ def cases_for_open_orders(*, street: Place, now=None, limit: int = CASES_PER_RUN
     places = Place.objects.in_bulk({o.building_id or o.compound_id for o in firsts})
     created = 0
     for order in firsts:
-        description = order.content or order.address
+        # the case is read by building leaders and grid workers too: no caller's number in it
+        description = mask_phones_in_text(order.content or order.address)
         if len((description or "").strip()) < 4:
             description = f"12345 工单 {order.order_no}：{order.address}"
         with transaction.atomic():

@@ -72,6 +72,9 @@ class HotlineOrder(models.Model):
     case_category = models.CharField(_("案件分类"), max_length=20, blank=True)
 
     # Repeats: the id of the group's first order (itself when it repeats nothing); one case per group.
+    # Not indexed, on purpose: regrouping rewrites this column for every repeat after an import, and with no
+    # index on it (and free space in each page, migration 0002) those are HOT updates with no index entries.
+    # Group lookups are narrowed by place and time first.
     repeat_group = models.BigIntegerField(_("重复组"), null=True, blank=True)
     case = models.ForeignKey("cases.Case", on_delete=models.SET_NULL, null=True, blank=True,
                              related_name="hotline_orders", verbose_name=_("关联案件"), db_index=False,
@@ -89,7 +92,6 @@ class HotlineOrder(models.Model):
             # place subtree and a time range; the import's regrouping by street and time.
             models.Index(fields=["street", "received_at"], name="hotline_street_time_idx"),
             models.Index(fields=["place", "received_at"], name="hotline_place_time_idx"),
-            models.Index(fields=["repeat_group"], name="hotline_repeat_idx"),
             models.Index(fields=["case"], name="hotline_case_idx", condition=models.Q(case__isnull=False)),
         ]
 

@@ -17,6 +17,7 @@ from .models import Band, ColumnMapping, HotlineOrder, ImportJob, JobStatus, Loc
 from .reading import FIELDS
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+MIN_ALIAS_LENGTH = 3  # "小区" or "东院" would send other compounds' orders here
 ALLOWED_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv", ".txt", ".ods"}
 
 
@@ -81,13 +82,18 @@ def order_locate(*, order: HotlineOrder, compound: Place, user, add_alias: str =
     order.community = community
     order.place = compound
     order.building = None
+    order.building_no = order.unit_no = None  # they were read for the old place
+    order.room = ""
+    order.repeat_group = order.pk  # regrouped with its new neighbours by the next import
     order.locate_confidence = 1.0
     order.locate_band = Band.HIGH
     order.locate_source = LocateSource.MANUAL
     order.updated_at = timezone.now()
-    order.save(update_fields=["compound", "community", "place", "building", "locate_confidence", "locate_band",
-                              "locate_source", "updated_at"])
+    order.save(update_fields=["compound", "community", "place", "building", "building_no", "unit_no", "room",
+                              "repeat_group", "locate_confidence", "locate_band", "locate_source", "updated_at"])
     alias = add_alias.strip()[:100]
+    if alias and len(alias) < MIN_ALIAS_LENGTH:
+        raise HotlineError(_("别名至少 %(n)d 个字，太短会把别处的工单也认成这个院落") % {"n": MIN_ALIAS_LENGTH})
     if alias:
         PlaceAlias.objects.get_or_create(place=compound, name=alias)
     audit_record(action="hotline.locate", obj=order, user=user,
@@ -95,9 +101,11 @@ def order_locate(*, order: HotlineOrder, compound: Place, user, add_alias: str =
     return order
 
 
-def alias_suggestion(address: str) -> str:
-    """The part of an address before the building/room numbers, e.g. "君临天下3#2-501" → "君临天下"."""
+def alias_suggestion(address: str, street: Place) -> str:
+    """The part of an address after the street's name and before the building/room numbers, e.g.
+    "济南市章丘区明水街道君临天下3#2-501" → "君临天下"."""
     text = address.strip()
-    for prefix in ("济南市", "章丘区", "明水街道"):
-        text = text.removeprefix(prefix)
+    cut = text.find(street.name)
+    if cut >= 0:
+        text = text[cut + len(street.name):]
     return _ROOM_TAIL.sub("", text)[:30]

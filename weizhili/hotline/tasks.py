@@ -2,6 +2,7 @@
 import time
 from pathlib import Path
 
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from huey.contrib.djhuey import db_task
@@ -11,6 +12,17 @@ from weizhili.audit.services import audit_record
 from .models import ImportJob, JobStatus
 
 PROGRESS_EVERY = 1.0  # seconds between progress writes
+PROGRESS_TTL = 6 * 3600
+
+
+def progress_key(job_id: int) -> str:
+    return f"hotline-import-progress-{job_id}"
+
+
+def _discard_upload(job: ImportJob) -> None:
+    """The uploaded export may carry callers' names and numbers the platform does not keep: delete it once the
+    import has finished or failed (kept only while headers still need mapping)."""
+    Path(job.stored_path).unlink(missing_ok=True)
 
 
 @db_task()
@@ -27,12 +39,15 @@ def import_job_run(job_id: int) -> str:
     last = 0.0
 
     def progress(stage: str, done: int, total: int | None) -> None:
+        # The import runs in one transaction: a write to the job row would not be seen before it commits.
+        # The page reads the progress from the cache (Redis in production) instead.
         nonlocal last
         now = time.monotonic()
         if now - last >= PROGRESS_EVERY or stage != job.stage:
             last = now
             job.stage = stage
-            ImportJob.objects.filter(pk=job_id).update(stage=stage[:40], rows_done=done, rows_total=total)
+            cache.set(progress_key(job_id), {"stage": str(stage)[:40], "rows_done": done, "rows_total": total},
+                      PROGRESS_TTL)
 
     error_path = job.stored_path + ".errors.xlsx"
     try:
@@ -46,12 +61,16 @@ def import_job_run(job_id: int) -> str:
     except ReadError as exc:
         ImportJob.objects.filter(pk=job_id).update(status=JobStatus.FAILED, message=str(exc),
                                                    finished_at=timezone.now())
+        _discard_upload(job)
         return "failed"
     except Exception as exc:  # the import rolled back; say so on the page, keep the trace in the worker log
         ImportJob.objects.filter(pk=job_id).update(
             status=JobStatus.FAILED, finished_at=timezone.now(),
             message=_("导入中断，数据未做任何改动，可重新导入：%(error)s") % {"error": exc})
+        _discard_upload(job)
         raise
+    _discard_upload(job)
+    cache.delete(progress_key(job_id))
     result = summary.as_dict()
     ImportJob.objects.filter(pk=job_id).update(
         status=JobStatus.DONE, stage=_("完成"), rows_done=summary.rows_read, rows_total=summary.rows_read,

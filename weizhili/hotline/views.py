@@ -1,16 +1,14 @@
 """Hotline pages: the volume figures with charts and a map, the orders (drill-down), one order, imports."""
-import csv
-import io
-import re
 from datetime import date
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,29 +16,25 @@ from django.views.decorators.http import require_POST
 
 from weizhili.audit.services import audit_record
 from weizhili.cases.services import street_of
+from weizhili.people.masking import mask_phones_in_text as mask_phones
 from weizhili.places import selectors as place_selectors
 from weizhili.places.models import Place, PlaceKind
 from weizhili.places.views import map_features
 
 from . import access
-from .exporting import HEADERS, export_rows
+from .exporting import csv_lines
 from .figures import branch_effect, compound_change, hotline_figures
 from .models import Band, CategoryModel, JobStatus
 from .reading import FIELD_LABELS, FIELDS
 from .services import HotlineError, alias_suggestion, column_mapping_save, import_job_create, order_locate
+from .tasks import progress_key
 
 DEFAULT_MONTHS = 24
-_PHONE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-
-
-def mask_phones(text: str) -> str:
-    """Callers sometimes leave their number in the text: show it masked like every other phone number."""
-    return _PHONE.sub(r"\1****\2", text or "")
-
-
 def _month(value: str | None) -> date | None:
     try:
         year, month = (int(x) for x in (value or "").split("-"))
+        if not 2000 <= year <= 2100:  # a typed year outside any export
+            return None
         return date(year, month, 1)
     except ValueError:
         return None
@@ -57,9 +51,12 @@ def _node(request, user) -> Place:
         raise Http404("no scope")
     node_id = request.GET.get("node") or root.pk
     try:
-        return place_selectors.place_get(user=user, place_id=int(node_id))
+        node = place_selectors.place_get(user=user, place_id=int(node_id))
     except ValueError as exc:
         raise Http404("bad node") from exc
+    if node.kind not in (PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.COMPOUND):
+        raise Http404("figures are per street, community or compound")
+    return node
 
 
 def _street_of(node: Place) -> Place:
@@ -73,7 +70,7 @@ def _period(request, street: Place) -> tuple[date, date, date | None, date | Non
     first = timezone.localtime(bounds["first"]).date().replace(day=1) if bounds["first"] else None
     last = timezone.localtime(bounds["last"]).date().replace(day=1) if bounds["last"] else None
     end = _month(request.GET.get("to"))
-    end = _add_months(end, 1) if end else (_add_months(last, 1) if last else _add_months(date.today().replace(day=1), 1))
+    end = _add_months(end, 1) if end else (_add_months(last, 1) if last else _add_months(timezone.localdate().replace(day=1), 1))
     start = _month(request.GET.get("from")) or max(first or date.min, _add_months(end, -DEFAULT_MONTHS))
     if start >= end:
         start = _add_months(end, -1)
@@ -163,7 +160,8 @@ def orders(request):
     qs, f = _filtered_orders(request, user)
     page = Paginator(qs.select_related("compound", "community", "case").order_by("-received_at", "-id"), 50) \
         .get_page(request.GET.get("page"))
-    groups = dict(access.order_list(user=user).filter(repeat_group__in=[o.repeat_group for o in page])
+    groups = dict(access.order_list(user=user).filter(place_id__in={o.place_id for o in page},
+                                                      repeat_group__in=[o.repeat_group for o in page])
                   .values("repeat_group").annotate(n=Count("id")).values_list("repeat_group", "n"))
     for order in page:
         order.masked_content = mask_phones(order.content)
@@ -182,17 +180,9 @@ def export(request):
     user = request.user
     access.require_reader(user)
     qs, f = _filtered_orders(request, user)
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow(HEADERS)
-    count = 0
-    for row in export_rows(qs):
-        writer.writerow(row)
-        count += 1
     audit_record(action="hotline.export", object_type="hotline.hotlineorder", user=user,
-                 detail={"rows": count, "filters": f})
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+                 detail={"rows": qs.count(), "filters": f})
+    response = StreamingHttpResponse(csv_lines(qs), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="hotline-orders.csv"'
     return response
 
@@ -202,13 +192,17 @@ def order_detail(request, order_id: int):
     user = request.user
     order = access.order_get(user=user, order_id=order_id)
     order.masked_content = mask_phones(order.content)
-    group = list(access.order_list(user=user).filter(repeat_group=order.repeat_group).exclude(pk=order.pk)
-                 .order_by("received_at")[:50]) if order.repeat_group else []
+    # members of a group share its compound (the place key): the place narrows the lookup (no index on groups)
+    group = list(access.order_list(user=user).filter(place_id=order.place_id, repeat_group=order.repeat_group)
+                 .exclude(pk=order.pk).order_by("received_at")[:50]) if order.repeat_group else []
+    for member in group:
+        member.masked_content = mask_phones(member.content)
     context = {"order": order, "group": group, "can_locate": access.can_locate(user)}
     if context["can_locate"]:
         context["compounds"] = list(place_selectors.place_list(user=user).filter(
             kind=PlaceKind.COMPOUND, path__startswith=order.street.path).order_by("path").only("id", "name"))
-        context["alias"] = alias_suggestion(order.address)
+        context["alias"] = alias_suggestion(order.address, order.street)
+        context["can_alias"] = access.can_import(user)  # an alias steers the whole street's future imports
     return render(request, "hotline/order.html", context)
 
 
@@ -224,8 +218,9 @@ def order_locate_view(request, order_id: int):
         return redirect("hotline:order", order_id=order.pk)
     try:
         compound = place_selectors.place_get(user=user, place_id=int(request.POST["compound"]))
+        wants_alias = request.POST.get("add_alias") and access.can_import(user)
         order_locate(order=order, compound=compound, user=user,
-                     add_alias=request.POST.get("alias", "") if request.POST.get("add_alias") else "")
+                     add_alias=request.POST.get("alias", "") if wants_alias else "")
     except (ValueError, HotlineError) as exc:
         messages.error(request, str(exc))
     else:
@@ -260,6 +255,10 @@ def imports(request):
 @login_required
 def import_detail(request, job_id: int):
     job = access.job_get(user=request.user, job_id=job_id)
+    if job.status == JobStatus.RUNNING:
+        live = cache.get(progress_key(job.pk))  # written by the worker while its transaction is open
+        if live:
+            job.stage, job.rows_done, job.rows_total = live["stage"], live["rows_done"], live["rows_total"]
     context = {"job": job, "fields": [(f, FIELD_LABELS[f]) for f in FIELDS], "running": job.status in (
         JobStatus.QUEUED, JobStatus.RUNNING)}
     if request.headers.get("HX-Request"):
@@ -271,6 +270,8 @@ def import_detail(request, job_id: int):
 @require_POST
 def import_columns(request, job_id: int):
     job = access.job_get(user=request.user, job_id=job_id)
+    if job.status != JobStatus.NEEDS_MAPPING:
+        return redirect("hotline:import_detail", job_id=job.pk)
     headers = job.summary.get("unknown_headers", [])
     choices = {h: request.POST.get(f"col-{i}", "") for i, h in enumerate(headers)}
     try:

@@ -32,3 +32,13 @@ _ROOM = re.compile(r"(\d{3,4})(室|号)?$")
 def mask_room(address: str) -> str:
     """Hide the room number at the end of an address: 君临天下 3号楼 2单元 501 → 君临天下 3号楼 2单元 ***."""
     return _ROOM.sub(lambda m: "***" + (m.group(2) or ""), address or "")
+
+
+# A mobile number inside free text (callers leave theirs in complaints), with or without separators, and
+# landlines with an area code (0531-8888 8888).
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)[-\s]?\d{4}[-\s]?(\d{4})(?!\d)|(?<!\d)(0\d{2,3})[-\s]?\d{3,4}[-\s]?(\d{4})(?!\d)")
+
+
+def mask_phones_in_text(text: str) -> str:
+    """Mask every phone number found in a text: 请联系13912345678 → 请联系139****5678."""
+    return _PHONE_IN_TEXT.sub(lambda m: f"{m.group(1) or m.group(3)}****{m.group(2) or m.group(4)}", text or "")
