@@ -13,6 +13,7 @@ Bad rows are reported by row number, column and reason in an error file; the res
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -36,6 +37,7 @@ from .links import link_cases
 from .models import ColumnMapping, HotlineOrder
 from .repeats import repeats_refresh
 
+logger = logging.getLogger(__name__)
 CHUNK = 20_000
 ADVISORY_LOCK_CLASS = 12345  # pg_advisory_xact_lock(class, street id): imports of one street run one at a time
 Progress = Callable[[str, int, int | None], None]
@@ -82,6 +84,7 @@ class Summary:
     created_cases: int = 0
     unknown_headers: list[str] = field(default_factory=list)
     error_file: str = ""
+    cases_error: str = ""  # opening cases failed after the orders were imported
     first_at: str = ""
     last_at: str = ""
     seconds: float = 0.0
@@ -164,7 +167,11 @@ def import_file(*, path: str | Path, street: Place, job_id: int | None = None, p
 
         progress(_("为未办结工单建案件"), summary.rows_read, total)
         t = time.perf_counter()
-        summary.created_cases = cases_for_open_orders(street=street)
+        try:
+            summary.created_cases = cases_for_open_orders(street=street)
+        except Exception as exc:  # the orders are in (committed); say what did not happen instead of failing
+            logger.exception("hotline: opening cases for open orders failed")
+            summary.cases_error = str(exc)[:300]
         summary.timed("create_cases", t)
     summary.failed = len(problems)
     if problems:
