@@ -307,11 +307,26 @@ def test_ods_is_read(tmp_path):
                                  "", None)]
 
 
-# No .xls writer is installed (xlwt) and no dependency is added for one test: .xls goes through the same
-# calamine calls as xlsx, and its OLE2 sniffing and error paths are tested below.
-@pytest.mark.skip(reason="no .xls writer available (xlwt is not installed)")
-def test_xls_is_read():  # pragma: no cover
-    pass
+def test_xls_is_read(tmp_path):
+    """The old binary format (BIFF8) that many hotline systems still export, written with xlwt."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("工单")
+    when = xlwt.easyxf(num_format_str="yyyy-mm-dd hh:mm:ss")
+    for column, header in enumerate(HEADERS):
+        sheet.write(0, column, header)
+    sheet.write(1, 0, "202403050001")
+    sheet.write(1, 1, datetime(2024, 3, 5, 14, 22, 10), when)
+    sheet.write(1, 2, "一职专宿舍3号楼楼道灯坏了")
+    sheet.write(1, 7, "是")
+    path = tmp_path / "export.xls"
+    book.save(str(path))
+    opened, results = read_all(path)
+    assert opened.format == "xls"
+    row = only_rows(results)[2]
+    assert (row.order_no, row.received_at, row.content, row.resolved) == (
+        "202403050001", at(2024, 3, 5, 14, 22, 10), "一职专宿舍3号楼楼道灯坏了", True)
 
 
 def test_xlsm_is_labelled_by_its_contents(tmp_path):
