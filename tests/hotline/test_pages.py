@@ -184,3 +184,14 @@ def test_the_uploaded_file_is_deleted_once_imported(cadre, tree):
 
     _orders(tree, cadre)
     assert not Path(ImportJob.objects.get().stored_path).exists()
+
+
+def test_a_class_bar_drills_down_to_exactly_its_orders(cadre, tree):
+    upload(cadre, HEADERS + ("K001,2024-03-05 09:10,东苑小区暖气不热,城乡建设／供热／暖气不热,东苑小区,,,\n"
+                             "K002,2024-03-05 10:10,东苑小区暖气不热,城乡建设-供热,东苑小区,,,\n"
+                             "K003,2024-03-05 11:10,东苑小区路灯不亮,城乡建设-市政设施,东苑小区,,,\n"
+                             "K004,2024-03-05 12:10,东苑小区说不清的事,,东苑小区,,,\n"))
+    body = cadre.get(reverse("hotline:orders"), {"category": "城乡建设-供热"}).content.decode()
+    assert "K001" in body and "K002" in body and "K003" not in body and "K004" not in body
+    body = cadre.get(reverse("hotline:orders"), {"category": "未分类"}).content.decode()
+    assert "K004" in body and "K001" not in body

@@ -163,7 +163,8 @@ def _by_compound(rows: list[dict], compound_ids, months: list[date], key: str = 
     return out
 
 
-def _category_label(category: str, predicted: str) -> str:
+def category_label(category: str, predicted: str) -> str:
+    """The label an order is counted under in the class chart: the first two levels, given class first."""
     levels = normalise_category(category or "") or normalise_category(predicted or "")
     return "-".join(levels[:2]) or UNCLASSIFIED
 
@@ -175,7 +176,7 @@ def _top_categories(path: str, start: date, end: date) -> list[tuple[str, int]]:
             .order_by().values_list("category", "predicted_category").annotate(n=Count("id")))
     counts: Counter[str] = Counter()
     for category, predicted, n in rows:
-        counts[_category_label(category, predicted)] += n
+        counts[category_label(category, predicted)] += n
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:TOP_CATEGORIES]
 
 

@@ -23,7 +23,7 @@ from weizhili.places.views import map_features
 
 from . import access
 from .exporting import csv_lines
-from .figures import branch_effect, compound_change, hotline_figures
+from .figures import branch_effect, category_label, compound_change, hotline_figures
 from .models import Band, CategoryModel, JobStatus
 from .reading import FIELD_LABELS, FIELDS
 from .services import HotlineError, alias_suggestion, column_mapping_save, import_job_create, order_locate
@@ -147,7 +147,12 @@ def _filtered_orders(request, user):
     if f["group"].isdigit():
         qs = qs.filter(repeat_group=int(f["group"]))
     if f["category"]:
-        qs = qs.filter(Q(category__startswith=f["category"]) | Q(category="", predicted_category__startswith=f["category"]))
+        # the chart's labels are normalised (levels, separators, full-width): select the raw classes behind one
+        # label from the few dozen distinct ones, so the list shows exactly the bar's orders
+        pairs = set(qs.order_by().values_list("category", "predicted_category").distinct())
+        given = {c for c, p in pairs if c and category_label(c, p) == f["category"]}
+        predicted = {p for c, p in pairs if not c and category_label(c, p) == f["category"]}
+        qs = qs.filter(Q(category__in=given) | Q(category="", predicted_category__in=predicted))
     if f["q"]:
         qs = qs.filter(Q(order_no__icontains=f["q"]) | Q(address__icontains=f["q"]) | Q(content__icontains=f["q"]))
     return qs, f
