@@ -6,8 +6,8 @@ from datetime import date
 from pathlib import Path
 
 from weizhili.hotline.classes import category_model_train, orders_reclassify
+from weizhili.hotline.figures import founding_dates
 from weizhili.hotline.importing import import_file
-from weizhili.party.models import OrgLevel, PartyOrg
 from weizhili.places.models import Place, PlaceAlias, PlaceKind
 
 from .hotline_data import CompoundSpec, generate_orders, write_csv
@@ -32,13 +32,7 @@ def compound_specs(street: Place) -> list[CompoundSpec]:
     for path in Place.objects.filter(path__startswith=street.path, kind=PlaceKind.BUILDING).values_list("path",
                                                                                                       flat=True):
         buildings[path[:-step]] = buildings.get(path[:-step], 0) + 1
-    founded: dict[int, date] = {}
-    for org in PartyOrg.objects.filter(level=OrgLevel.COMPOUND_BRANCH).prefetch_related("covers"):
-        if org.founded_on is None:
-            continue
-        for place_id in {org.place_id, *(p.pk for p in org.covers.all())}:
-            if place_id not in founded or org.founded_on < founded[place_id]:
-                founded[place_id] = org.founded_on
+    founded, _ = founding_dates(street.path)  # the same dates the figures page compares around
     return [CompoundSpec(name=name, community=communities.get(path[:-step], ""), aliases=tuple(aliases.get(pk, ())),
                          buildings=max(1, buildings.get(path, 1)), households=households or 100,
                          founded_on=founded.get(pk))

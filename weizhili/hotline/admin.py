@@ -1,14 +1,9 @@
 """Per-street hotline settings in the admin: header and class mappings, and the trained models (read-only)."""
 from django.contrib import admin
 
-from weizhili.accounts.admin import ScopedAdminMixin
+from weizhili.cases.admin import StreetScoped
 
 from .models import CategoryMapping, CategoryModel, ColumnMapping
-
-
-class StreetScoped(ScopedAdminMixin, admin.ModelAdmin):
-    scope_via = "street"
-    raw_id_fields = ("street",)
 
 
 @admin.register(CategoryMapping)

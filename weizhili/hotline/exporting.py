@@ -36,11 +36,12 @@ def _cell(text: str) -> str:
 
 
 def write_csv(out: IO[str], orders) -> int:
-    writer = csv.writer(out)
-    writer.writerow(HEADERS)
+    """Write the CSV to a file opened by the caller (its encoding chooses the BOM); returns the orders written."""
+    lines = csv_lines(orders, bom=False)
+    out.write(next(lines))
     count = 0
-    for row in export_rows(orders):
-        writer.writerow(row)
+    for line in lines:
+        out.write(line)
         count += 1
     return count
 
@@ -50,10 +51,11 @@ class _Line:
         return value
 
 
-def csv_lines(orders) -> Iterable[str]:
-    """The same CSV, one line at a time, for a streamed download (UTF-8 with BOM, so Excel reads it)."""
+def csv_lines(orders, *, bom: bool = True) -> Iterable[str]:
+    """The CSV one line at a time (header first), e.g. for a streamed download; with a UTF-8 BOM so that
+    Excel reads it."""
     writer = csv.writer(_Line())
-    yield "\ufeff" + writer.writerow(HEADERS)
+    yield ("\ufeff" if bom else "") + writer.writerow(HEADERS)
     for row in export_rows(orders):
         yield writer.writerow(row)
 

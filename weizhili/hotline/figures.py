@@ -82,7 +82,8 @@ NOT_MEASURABLE_REASONS = {
 
 
 # --- months ---------------------------------------------------------------------------------------------
-def _shift(month: date, months: int) -> date:
+def add_months(month: date, months: int) -> date:
+    """The first day of the month `months` after (or before) `month`."""
     index = month.year * 12 + month.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
 
@@ -96,7 +97,7 @@ def _month_range(first: date, last: date) -> list[date]:
     out, month = [], first
     while month <= last:
         out.append(month)
-        month = _shift(month, 1)
+        month = add_months(month, 1)
     return out
 
 
@@ -284,7 +285,7 @@ def hotline_figures(*, node: Place, start: date, end: date) -> HotlineFigures:
     _check_months(start, end)
     if node.kind not in (PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.COMPOUND):
         raise ValueError("hotline figures are kept for streets, communities and compounds")
-    months = _month_range(start, _shift(end, -1))
+    months = _month_range(start, add_months(end, -1))
     policy = street_policy_of(node)
     places = _places(node.path, [PlaceKind.COMMUNITY, PlaceKind.COMPOUND])
     rows = _grouped(node.path, start, end, _figure_aggregates())
@@ -345,7 +346,7 @@ def monthly_by_compound(*, node: Place, start: date, end: date) -> dict[int, dic
     """Orders per compound of `node`'s subtree (the node itself when it is a compound) and month of
     [start, end): every compound and month present, zeros included. Two queries."""
     _check_months(start, end)
-    months = _month_range(start, _shift(end, -1))
+    months = _month_range(start, add_months(end, -1))
     compounds = [p["id"] for p in _places(node.path, [PlaceKind.COMPOUND])]
     return _by_compound(_grouped(node.path, start, end, {"n": Count("id")}), compounds, months)
 
@@ -462,7 +463,7 @@ class BranchEffect:
         }
 
 
-def _founding(street_path: str) -> tuple[dict[int, date], set[int]]:
+def founding_dates(street_path: str) -> tuple[dict[int, date], set[int]]:
     """One query: (earliest known founding date per place, places with any compound branch). A branch counts
     for the place it is anchored at and for every place it covers."""
     rows = (PartyOrg.objects.filter(level=OrgLevel.COMPOUND_BRANCH)
@@ -523,8 +524,8 @@ def branch_effect(*, node: Place, window: int = 6, data_start: date | None = Non
             raise ValueError("data_start and data_end must be dates on the first day of a month")
     street_path = node.path[: Place.steplen]
     places = _places(street_path, [PlaceKind.COMMUNITY, PlaceKind.COMPOUND])
-    rows = _grouped(street_path, data_start, _shift(data_end, 1) if data_end else None, {"n": Count("id")})
-    earliest, branched = _founding(street_path)
+    rows = _grouped(street_path, data_start, add_months(data_end, 1) if data_end else None, {"n": Count("id")})
+    earliest, branched = founding_dates(street_path)
 
     with_data = sorted({row["month"] for row in rows})
     first = data_start or (with_data[0] if with_data else None)
@@ -553,7 +554,7 @@ def branch_effect(*, node: Place, window: int = 6, data_start: date | None = Non
             reason = "no_date"
         else:
             m0 = _month_of(founded_on)
-            before, after = [_shift(m0, k) for k in range(-window, 0)], [_shift(m0, k) for k in range(1, window + 1)]
+            before, after = [add_months(m0, k) for k in range(-window, 0)], [add_months(m0, k) for k in range(1, window + 1)]
             if not months:
                 reason = "no_data"
             elif before[0] < months[0]:
@@ -564,14 +565,14 @@ def branch_effect(*, node: Place, window: int = 6, data_start: date | None = Non
             not_measurable.append(NotMeasurable(pk, compound["name"], community_of(compound), founded_on, reason))
             continue
 
-        after_end = _shift(after[-1], 1)  # founded on or after this day: not yet treated in the after-window
+        after_end = add_months(after[-1], 1)  # founded on or after this day: not yet treated in the after-window
         controls = [c["id"] for c in compounds if c["id"] != pk
                     and (c["id"] not in branched or (c["id"] in earliest and earliest[c["id"]] >= after_end))]
         before_mean, after_mean = float(values(pk, before).mean()), float(values(pk, after).mean())
         change = after_mean - before_mean
         control_change = _mean([float(values(c, after).mean() - values(c, before).mean()) for c in controls])
         did = change - control_change if control_change is not None else None
-        event_span = [_shift(m0, k) for k in range(-window, window + 1)]
+        event_span = [add_months(m0, k) for k in range(-window, window + 1)]
         control_series = ([float(np.mean([counts[c][m] for c in controls])) for m in event_span]
                           if controls else None)
         measured.append(BranchRow(

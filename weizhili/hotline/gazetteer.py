@@ -29,23 +29,26 @@ def street_gazetteer(street: Place) -> Gazetteer:
     aliases = list(PlaceAlias.objects.filter(place__path__startswith=street.path).values_list("place_id", "name"))
 
     compound_by_path = {path: pk for pk, kind, _, path, _ in rows if kind == PlaceKind.COMPOUND}
-    buildings: dict[int, dict[int, int]] = {}
-    building_path: dict[str, int] = {}
-    for pk, name, path in Place.objects.filter(path__startswith=street.path, kind=PlaceKind.BUILDING).values_list(
-            "id", "name", "path"):
-        compound = compound_by_path.get(path[:-step])
-        number = _number(name)
-        if compound is not None and number is not None:
-            buildings.setdefault(compound, {}).setdefault(number, pk)
-            building_path[path] = pk
-    units: dict[int, dict[int, int]] = {}
-    for pk, name, path in Place.objects.filter(path__startswith=street.path, kind=PlaceKind.UNIT).values_list(
-            "id", "name", "path"):
-        building = building_path.get(path[:-step])
-        number = _number(name)
-        if building is not None and number is not None:
-            units.setdefault(building, {}).setdefault(number, pk)
+    buildings, building_by_path = _numbered(street, PlaceKind.BUILDING, compound_by_path)
+    units, _ = _numbered(street, PlaceKind.UNIT, building_by_path)
     return Gazetteer(places, aliases=aliases, buildings=buildings, units=units)
+
+
+def _numbered(street: Place, kind: str, parent_by_path: dict[str, int]) -> tuple[dict[int, dict[int, int]],
+                                                                                   dict[str, int]]:
+    """Children of `kind` with a number in their name ("3号楼", "2单元"): {parent id: {number: id}}, and the
+    id of each numbered child by its path (the parents of the next level)."""
+    step = Place.steplen
+    by_parent: dict[int, dict[int, int]] = {}
+    by_path: dict[str, int] = {}
+    for pk, name, path in Place.objects.filter(path__startswith=street.path, kind=kind).values_list(
+            "id", "name", "path"):
+        parent = parent_by_path.get(path[:-step])
+        number = _number(name)
+        if parent is not None and number is not None:
+            by_parent.setdefault(parent, {}).setdefault(number, pk)
+            by_path[path] = pk
+    return by_parent, by_path
 
 
 def street_named(name: str | None) -> Place:

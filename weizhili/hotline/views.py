@@ -23,7 +23,7 @@ from weizhili.places.views import map_features
 
 from . import access
 from .exporting import csv_lines
-from .figures import branch_effect, category_label, compound_change, hotline_figures
+from .figures import add_months, branch_effect, category_label, compound_change, hotline_figures
 from .models import Band, CategoryModel, JobStatus
 from .reading import FIELD_LABELS, FIELDS
 from .services import HotlineError, alias_suggestion, column_mapping_save, import_job_create, order_locate
@@ -38,11 +38,6 @@ def _month(value: str | None) -> date | None:
         return date(year, month, 1)
     except ValueError:
         return None
-
-
-def _add_months(day: date, n: int) -> date:
-    index = day.year * 12 + day.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def _node(request, user) -> Place:
@@ -70,10 +65,10 @@ def _period(request, street: Place) -> tuple[date, date, date | None, date | Non
     first = timezone.localtime(bounds["first"]).date().replace(day=1) if bounds["first"] else None
     last = timezone.localtime(bounds["last"]).date().replace(day=1) if bounds["last"] else None
     end = _month(request.GET.get("to"))
-    end = _add_months(end, 1) if end else (_add_months(last, 1) if last else _add_months(timezone.localdate().replace(day=1), 1))
-    start = _month(request.GET.get("from")) or max(first or date.min, _add_months(end, -DEFAULT_MONTHS))
+    end = add_months(end, 1) if end else (add_months(last, 1) if last else add_months(timezone.localdate().replace(day=1), 1))
+    start = _month(request.GET.get("from")) or max(first or date.min, add_months(end, -DEFAULT_MONTHS))
     if start >= end:
-        start = _add_months(end, -1)
+        start = add_months(end, -1)
     return start, end, first, last
 
 
@@ -97,7 +92,7 @@ def overview(request):
         props["url"] = f"/hotline/orders/?node={props['id']}"
     root = place_selectors.place_scope_root(user=user)
     return render(request, "hotline/overview.html", {
-        "node": node, "figures": figures, "effect": effect, "start": start, "end": _add_months(end, -1),
+        "node": node, "figures": figures, "effect": effect, "start": start, "end": add_months(end, -1),
         "first": first, "last": last, "map_places": features, "tile_url": settings.WEIZHILI_MAP_TILE_URL,
         "ancestors": [a for a in place_selectors.ancestor_chain(node) if a.depth >= root.depth],
         "chart": _chart_data(figures, effect),
@@ -137,7 +132,7 @@ def _filtered_orders(request, user):
     if month:
         tz = timezone.get_current_timezone()
         lo = timezone.make_aware(timezone.datetime(month.year, month.month, 1), tz)
-        nxt = _add_months(month, 1)
+        nxt = add_months(month, 1)
         hi = timezone.make_aware(timezone.datetime(nxt.year, nxt.month, 1), tz)
         qs = qs.filter(received_at__gte=lo, received_at__lt=hi)
     if f["band"] in Band.values:
