@@ -1,7 +1,7 @@
 """The audit log: append-only in the model and in the database, hash-chained, verifiable, and a business write
 fails when its audit row cannot be written."""
 import io
-from datetime import timedelta
+from datetime import UTC, timedelta
 from unittest import mock
 
 import pytest
@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from weizhili.audit.chain import GENESIS
+from weizhili.audit.chain import GENESIS, row_digest
 from weizhili.audit.models import AuditEntry, AuditHead
 from weizhili.audit.services import audit_purge, audit_record, audit_verify
 from weizhili.people.models import Person
@@ -118,6 +118,52 @@ def test_verify_detects_a_deleted_middle_row():
     err = _verify_fails()
     assert f"id={rows[3].pk}:" in err  # the first row whose link no longer matches
     assert "removed" in err
+
+
+@pytest.mark.django_db
+def test_verify_detects_a_deleted_row_whose_successor_was_relinked():
+    """Deleting a row and pointing the next row's prev_hash at the row before it keeps every link intact;
+    only a digest that covers prev_hash notices that the relinked row was altered."""
+    rows = _write(5)
+    _disable_guard("delete")
+    _disable_guard("update")
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [rows[2].pk])
+        cursor.execute(f"UPDATE {TABLE} SET prev_hash = %s WHERE id = %s", [rows[1].hash, rows[3].pk])
+    err = _verify_fails()
+    assert f"id={rows[3].pk}:" in err
+    assert "altered" in err
+
+
+DIGEST_FIELDS = dict(
+    prev_hash="a" * 64, created_at="2026-03-02T01:00:00.000000Z", actor_id=7, actor_name="worker",
+    action="case.create", object_type="cases.case", object_id="42", result="ok", source="127.0.0.1",
+    detail={"n": 1, "说明": "测试"},
+)
+
+
+def test_digest_is_stable():
+    # Rows written by earlier releases must keep verifying: the digest's format is fixed.
+    assert row_digest(**DIGEST_FIELDS) == "c289c433855062d89b49ad6e980267ac82fbc5e84b54af7501b0b3d05ff4ecf5"
+
+
+@pytest.mark.parametrize("field", sorted(DIGEST_FIELDS))
+def test_digest_covers_every_field(field):
+    changed = {"prev_hash": "b" * 64, "actor_id": 8, "detail": {"n": 2, "说明": "测试"}}.get(
+        field, f"{DIGEST_FIELDS[field]}x")
+    assert row_digest(**{**DIGEST_FIELDS, field: changed}) != row_digest(**DIGEST_FIELDS)
+
+
+@pytest.mark.django_db
+def test_each_row_s_hash_covers_the_previous_row_s_hash():
+    rows = _write(3)
+    for row in rows:
+        fields = dict(created_at=row.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                      actor_id=row.actor_id, actor_name=row.actor_name, action=row.action,
+                      object_type=row.object_type, object_id=row.object_id, result=row.result,
+                      source=row.source, detail=row.detail)
+        assert row.hash == row_digest(prev_hash=row.prev_hash, **fields)
+        assert row.hash != row_digest(prev_hash=GENESIS if row.prev_hash != GENESIS else "f" * 64, **fields)
 
 
 @pytest.mark.django_db

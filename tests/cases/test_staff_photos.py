@@ -8,6 +8,7 @@ from PIL import Image
 
 from weizhili.cases.models import Attachment, Status
 from weizhili.cases.services import Actor, case_create, case_transition
+from weizhili.cases.uploads import MAX_PIXELS
 
 from .. import factories
 from .conftest import T0
@@ -56,6 +57,21 @@ def test_a_fake_photo_is_refused_and_nothing_changes(client, tree, categories, l
     fake = SimpleUploadedFile("x.jpg", b"<html>not a photo</html>", content_type="image/jpeg")
     client.post(reverse("cases:act", args=[case.pk]),
                 {"action": "report", "note": "已更换", "expected_status": "handling", "photos": [fake]})
+    case.refresh_from_db()
+    assert case.status == Status.HANDLING and not Attachment.objects.exists()
+
+
+def test_a_photo_over_the_pixel_cap_is_refused_with_a_message(client, tree, categories, leader):
+    case = _handling_case(tree, categories, leader)
+    client.force_login(leader)
+    buffer = io.BytesIO()
+    Image.new("1", (8_000, MAX_PIXELS // 8_000 + 1), 0).save(buffer, "PNG", optimize=True)  # a few KB
+    bomb = SimpleUploadedFile("bomb.png", buffer.getvalue(), content_type="image/png")
+    response = client.post(reverse("cases:act", args=[case.pk]),
+                           {"action": "report", "note": "已更换", "expected_status": "handling", "photos": [bomb]},
+                           follow=True)
+    assert response.status_code == 200
+    assert "像素过大" in response.content.decode()
     case.refresh_from_db()
     assert case.status == Status.HANDLING and not Attachment.objects.exists()
 
