@@ -1,19 +1,19 @@
 """Staff pages of the case loop: the work queue, a case with its timeline and actions, intake, map, export."""
 import io
 
-import xlsxwriter
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from weizhili import exports
 from weizhili.accounts.models import Role, User
 from weizhili.audit.services import audit_record
 from weizhili.people.masking import mask_name, mask_phone
@@ -188,7 +188,7 @@ def export(request):
     rows = list(qs)
     labels = place_labels([c.place for c in rows])
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "remove_timezone": True})
+    book = exports.xlsx_workbook(buffer, remove_timezone=True)
     sheet = book.add_worksheet(_("诉求"))
     bold = book.add_format({"bold": True})
     when = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
@@ -210,11 +210,8 @@ def export(request):
     book.close()
     audit_record(action="case.export", object_type="cases.case", user=request.user,
                  detail={"rows": len(rows), "view": view, "filters": _filters(request)})
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f"attachment; filename=cases-{stamp}.xlsx"
-    return response
+    return exports.xlsx_response(buffer.getvalue(), filename=f"cases-{stamp}.xlsx")
 
 
 @login_required

@@ -18,7 +18,6 @@ month is not short of repeats; those few repeats have no original in the output 
 
 from __future__ import annotations
 
-import csv
 import math
 import random
 from bisect import bisect_right
@@ -847,9 +846,9 @@ def write_xlsx(path: str | PathLike, rows: Iterable[tuple], *, headers: Sequence
     Streams with xlsxwriter's constant_memory mode (one row in memory). Raises ValueError when the rows do not
     fit one sheet (1,048,576 rows including the header and title); the file then holds the rows before that.
     """
-    import xlsxwriter  # here, so that generating needs no writer
+    from weizhili import exports  # here, so that generating needs no writer
 
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    workbook = exports.xlsx_workbook(path, constant_memory=True)
     try:
         sheet = workbook.add_worksheet("工单")
         head_fmt = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
@@ -900,13 +899,8 @@ def write_csv(path: str | PathLike, rows: Iterable[tuple], *, headers: Sequence[
 
     ``utf-8-sig`` (with BOM, so Excel opens it right) or ``gb18030`` (what older Excel on Chinese Windows saves).
     """
-    n = 0
+    from weizhili import exports
+
     with open(path, "w", encoding=encoding, newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(headers)
-        writerow = writer.writerow
-        for row in rows:
-            writerow([v.isoformat(" ", "seconds") if v.__class__ is datetime else "" if v is None else v
-                      for v in row])
-            n += 1
-    return n
+        return exports.csv_write(fh, ([v.isoformat(" ", "seconds") if v.__class__ is datetime else "" if v is None
+                                       else v for v in row] for row in rows), header=headers)

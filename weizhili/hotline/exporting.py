@@ -1,12 +1,12 @@
 """One row per order, for Excel or another system: where it was found, its classes, its repeat group and case."""
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from typing import IO
 
 from django.utils import timezone
 
+from weizhili import exports
 from weizhili.places.models import Place, PlaceKind
 
 from .models import HotlineOrder
@@ -23,41 +23,22 @@ def export_rows(orders) -> Iterable[tuple]:
               "case__code")
     for (order_no, received, community, compound, building, unit, confidence, category, predicted, p_conf,
          group, case) in orders.order_by("received_at", "id").values_list(*fields).iterator(chunk_size=5000):
-        yield (_cell(order_no), timezone.localtime(received).strftime("%Y-%m-%d %H:%M:%S") if received else "",
+        yield (order_no, timezone.localtime(received).strftime("%Y-%m-%d %H:%M:%S") if received else "",
                names.get(community, ""), names.get(compound, ""),
                building if building is not None else "", unit if unit is not None else "",
-               f"{confidence:.2f}", _cell(category), _cell(predicted), f"{p_conf:.2f}" if p_conf is not None else "",
+               f"{confidence:.2f}", category, predicted, f"{p_conf:.2f}" if p_conf is not None else "",
                group if group is not None else "", case or "")
-
-
-def _cell(text: str) -> str:
-    """Text from an outside file, made safe for Excel: a leading = + - @ would be read as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def write_csv(out: IO[str], orders) -> int:
     """Write the CSV to a file opened by the caller (its encoding chooses the BOM); returns the orders written."""
-    lines = csv_lines(orders, bom=False)
-    out.write(next(lines))
-    count = 0
-    for line in lines:
-        out.write(line)
-        count += 1
-    return count
-
-
-class _Line:
-    def write(self, value: str) -> str:
-        return value
+    return exports.csv_write(out, export_rows(orders), header=HEADERS)
 
 
 def csv_lines(orders, *, bom: bool = True) -> Iterable[str]:
     """The CSV one line at a time (header first), e.g. for a streamed download; with a UTF-8 BOM so that
-    Excel reads it."""
-    writer = csv.writer(_Line())
-    yield ("\ufeff" if bom else "") + writer.writerow(HEADERS)
-    for row in export_rows(orders):
-        yield writer.writerow(row)
+    Excel reads it. Cells are made formula-safe by the export helper."""
+    return exports.csv_lines(export_rows(orders), header=HEADERS, bom=bom)
 
 
 def street_orders(street: Place):

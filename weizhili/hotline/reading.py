@@ -24,10 +24,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import charset_normalizer
-import xlsxwriter
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 from python_calamine import CalamineWorkbook, PasswordError
+
+from weizhili import exports
 
 FIELDS: tuple[str, ...] = ("order_no", "received_at", "content", "category", "address", "handling_unit",
                            "closed_at", "resolved", "satisfaction", "urgency", "responded_at")
@@ -812,7 +813,7 @@ def write_problems(problems: Iterable[RowProblem], path: str | Path, *, language
     most 1,048,575 problems; the rest are counted but not written."""
     english = not language.lower().startswith("zh")
     headers = _PROBLEM_HEADERS["en" if english else "zh"]
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    workbook = exports.xlsx_workbook(path, constant_memory=True)
     try:
         sheet = workbook.add_worksheet("Errors" if english else "导入错误")
         bold = workbook.add_format({"bold": True})

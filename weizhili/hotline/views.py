@@ -8,12 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min, Q
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from weizhili import exports
 from weizhili.audit.services import audit_record
 from weizhili.cases.services import street_of
 from weizhili.people.masking import mask_phones_in_text as mask_phones
@@ -22,7 +23,7 @@ from weizhili.places.models import Place, PlaceKind
 from weizhili.places.views import map_features
 
 from . import access
-from .exporting import csv_lines
+from .exporting import HEADERS, export_rows
 from .figures import add_months, branch_effect, category_label, compound_change, hotline_figures
 from .models import Band, CategoryModel, JobStatus
 from .reading import FIELD_LABELS, FIELDS
@@ -182,9 +183,7 @@ def export(request):
     qs, f = _filtered_orders(request, user)
     audit_record(action="hotline.export", object_type="hotline.hotlineorder", user=user,
                  detail={"rows": qs.count(), "filters": f})
-    response = StreamingHttpResponse(csv_lines(qs), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="hotline-orders.csv"'
-    return response
+    return exports.csv_response(export_rows(qs), header=HEADERS, filename="hotline-orders.csv")
 
 
 @login_required

@@ -22,11 +22,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import charset_normalizer
-import xlsxwriter
 from django.db import transaction
 from django.utils.translation import gettext as _
 from python_calamine import CalamineWorkbook
 
+from weizhili import exports
 from weizhili.audit.services import audit_record
 
 from .models import CompoundKind, Place, PlaceAlias, PlaceKind
@@ -532,7 +532,7 @@ def _aliases_ensure(wanted: list[tuple[Place, tuple[str, ...]]], chunk: int = 50
 def build_template() -> bytes:
     """The downloadable 区划导入模板.xlsx: headers, two example rows and a sheet of instructions."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    workbook = exports.xlsx_workbook(buffer)
     sheet = workbook.add_worksheet(_("区划"))
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
     for column, header in enumerate(HEADERS):
