@@ -1,7 +1,9 @@
 """Settings shared by every environment. Per-street policy lives in the database, not here."""
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_int, env_list, env_str
 
@@ -102,6 +104,15 @@ WEIZHILI_LOCKOUT_FAILURES = env_int("WEIZHILI_LOCKOUT_FAILURES", 5)
 WEIZHILI_LOCKOUT_MINUTES = env_int("WEIZHILI_LOCKOUT_MINUTES", 30)
 WEIZHILI_LOGIN_IP_LIMIT = env_int("WEIZHILI_LOGIN_IP_LIMIT", 20)  # failed logins per address per window
 WEIZHILI_LOGIN_IP_WINDOW_MINUTES = env_int("WEIZHILI_LOGIN_IP_WINDOW_MINUTES", 10)
+# Reverse proxies (addresses or networks, e.g. "127.0.0.1,10.0.0.0/8") whose X-Forwarded-For is believed when
+# telling clients apart for rate limits and the audit log (audit/middleware.py:client_address). Empty: the
+# connecting address is the client, and X-Forwarded-For is ignored.
+WEIZHILI_TRUSTED_PROXIES = env_list("WEIZHILI_TRUSTED_PROXIES")
+for _proxy in WEIZHILI_TRUSTED_PROXIES:  # a typo fails at start, not on the first request
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"WEIZHILI_TRUSTED_PROXIES: {_exc}") from None
 WEIZHILI_IDLE_MINUTES = env_int("WEIZHILI_IDLE_MINUTES", 30)
 WEIZHILI_PASSWORD_MAX_AGE_DAYS = env_int("WEIZHILI_PASSWORD_MAX_AGE_DAYS", 90)
 WEIZHILI_TOTP_REQUIRED = env_bool("WEIZHILI_TOTP_REQUIRED", False)
