@@ -70,7 +70,7 @@ def test_a_photo_over_the_pixel_cap_is_refused_with_a_message(client, tree, cate
     response = client.post(reverse("cases:act", args=[case.pk]),
                            {"action": "report", "note": "已更换", "expected_status": "handling", "photos": [bomb]},
                            follow=True)
-    assert response.status_code == 200
+    assert response.status_code == 400  # the case page again, with the message and the note kept
     assert "像素过大" in response.content.decode()
     case.refresh_from_db()
     assert case.status == Status.HANDLING and not Attachment.objects.exists()

@@ -29,7 +29,20 @@ class StaffIntakeForm(forms.Form):
         return validate_phone(value) if value else ""
 
 
+# The case page has one form: a note, the fields some actions need, and one button per action. Each action
+# reads only its own fields, so a value left in another action's field is not recorded with it.
+ACTION_FIELDS = {
+    "dispatch": ("handler_kind", "assignee"),
+    "sign": ("contacted",),
+    "request_extension": ("days",),
+    "merge": ("parent",),
+    "rate": ("satisfaction", "resolved"),
+}
+
+
 class ActionForm(forms.Form):
+    """The case page's action form; the pressed button (name="action") says which action."""
+
     action = forms.CharField(max_length=24)
     note = forms.CharField(max_length=2000, required=False)
     expected_status = forms.CharField(max_length=12, required=False)
@@ -40,3 +53,8 @@ class ActionForm(forms.Form):
     satisfaction = forms.CharField(max_length=12, required=False)
     resolved = forms.BooleanField(required=False)
     contacted = forms.BooleanField(required=False)
+
+    def action_data(self) -> dict:
+        """The chosen action's own fields that were filled in."""
+        wanted = ACTION_FIELDS.get(self.cleaned_data["action"], ())
+        return {k: v for k, v in self.cleaned_data.items() if k in wanted and v not in (None, "")}

@@ -255,8 +255,10 @@ def _dispatch(case, *, now, data, **kwargs):
     _start_round(case, now)
 
 
-def _sign(case, *, now, data, **kwargs):
+def _sign(case, *, now, data, actor, **kwargs):
     case.signed_at = now
+    if case.assignee_id is None and actor.kind == "user":
+        case.assignee = actor.user  # whoever signs for a queue case is its handler from now on
     if data.get("contacted"):
         case.contacted_at = now
 

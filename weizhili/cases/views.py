@@ -28,6 +28,7 @@ from .services import Actor, CaseError, case_create, case_transition, categories
 from .uploads import case_photos_attach, photos_prepare
 
 STAFF_ROLES = workflow.HANDLERS | {Role.GRID_WORKER}
+PHOTO_ACTIONS = frozenset({"report", "reply"})
 
 
 def _staff(request):
@@ -66,22 +67,27 @@ def _assignee_choices(case):
                                place__path__startswith=(case.compound or case.community).path).order_by("username")
 
 
-@login_required
-def detail(request, case_id: int):
-    _staff(request)
-    case = selectors.case_get(user=request.user, case_id=case_id)
+def _detail_page(request, case, *, note: str = "", status: int = 200):
     actions = workflow.actions_for(request.user, case)
+    offered = {a.action for a in actions}
     street = street_of(case.place)
-    assignees = list(_assignee_choices(case)[:50]) if any(a.action == "dispatch" for a in actions) else []
+    assignees = list(_assignee_choices(case)[:50]) if "dispatch" in offered else []
     return render(request, "cases/detail.html", {
         "case": case, "address": place_labels([case.place]).get(case.place_id, ""),
-        "timeline": selectors.case_timeline(case=case), "actions": actions,
+        "timeline": selectors.case_timeline(case=case), "actions": actions, "offered": offered,
         "attachments": case.attachments.all(), "followups": case.followups.order_by("round"),
         "supervisions": case.supervisions.order_by("created_at"),
         "contact": (mask_name(case.contact_name), mask_phone(case.contact_phone)) if not case.anonymous else None,
-        "templates": ReplyTemplate.objects.filter(street=street)[:20], "handler_kinds": HandlerKind.choices,
-        "assignees": assignees, "now": timezone.now(),
-    })
+        "templates": ReplyTemplate.objects.filter(street=street)[:20] if "reply" in offered else [],
+        "handler_kinds": HandlerKind.choices, "assignees": assignees, "now": timezone.now(), "note": note,
+        "photo_actions": PHOTO_ACTIONS & offered,
+    }, status=status)
+
+
+@login_required
+def detail(request, case_id: int):
+    _staff(request)
+    return _detail_page(request, selectors.case_get(user=request.user, case_id=case_id))
 
 
 @login_required
@@ -90,38 +96,43 @@ def act(request, case_id: int):
     _staff(request)
     case = selectors.case_get(user=request.user, case_id=case_id)
     form = ActionForm(request.POST)
+    note = request.POST.get("note", "")[:2000]
+
+    def refused(message: str):
+        # the page again, with what was typed, rather than a redirect that loses the note
+        messages.error(request, message)
+        return _detail_page(request, case, note=note, status=400)
+
     if not form.is_valid():
-        messages.error(request, _("提交的内容有误，请检查后重试。"))
-        return redirect("cases:detail", case_id=case.pk)
-    data = {k: v for k, v in form.cleaned_data.items()
-            if k in ("days", "handler_kind", "assignee", "satisfaction", "resolved", "contacted") and v not in (None, "")}
-    if form.cleaned_data.get("parent"):
-        parent = selectors.case_list(user=request.user).filter(code__iexact=form.cleaned_data["parent"]).first()
+        return refused(_("提交的内容有误，请检查后重试。"))
+    action = form.cleaned_data["action"]
+    data = form.action_data()
+    if data.get("parent"):
+        parent = selectors.case_list(user=request.user).filter(code__iexact=data["parent"]).first()
         if parent is None:
-            messages.error(request, _("找不到编号为 %(code)s 的诉求") % {"code": form.cleaned_data["parent"]})
-            return redirect("cases:detail", case_id=case.pk)
+            return refused(_("找不到编号为 %(code)s 的诉求") % {"code": data["parent"]})
         data["parent"] = parent.pk
     if data.get("assignee") and not _assignee_choices(case).filter(pk=data["assignee"]).exists():
-        messages.error(request, _("只能派给本院落（或本社区）的楼栋长"))
-        return redirect("cases:detail", case_id=case.pk)
+        return refused(_("只能派给本院落（或本社区）的楼栋长"))
+    uploads = request.FILES.getlist("photos")
+    if uploads and action not in PHOTO_ACTIONS:
+        return refused(_("照片只能随“反馈办理结果”或“答复居民”提交"))
     try:
-        photos = photos_prepare(request.FILES.getlist("photos"))
+        photos = photos_prepare(uploads)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect("cases:detail", case_id=case.pk)
+        return refused(" ".join(exc.messages))
     try:
         with transaction.atomic():
-            case = case_transition(case_id=case.pk, action=form.cleaned_data["action"], actor=Actor(request.user),
+            case = case_transition(case_id=case.pk, action=action, actor=Actor(request.user),
                                    note=form.cleaned_data["note"], data=data,
                                    expected_status=form.cleaned_data["expected_status"] or None)
             if photos:  # the photos belong to the event this action wrote
-                event = case.events.filter(action=form.cleaned_data["action"]).order_by("-id").first()
+                event = case.events.filter(action=action).order_by("-id").first()
                 case_photos_attach(case=case, photos=photos, event=event, user=request.user)
     except CaseError as exc:
-        messages.error(request, str(exc))
-    else:
-        label = workflow.TABLE[form.cleaned_data["action"]].label
-        messages.success(request, _("已完成：%(action)s") % {"action": label})
+        case = selectors.case_get(user=request.user, case_id=case.pk)  # as it is now, for the right buttons
+        return refused(str(exc))
+    messages.success(request, _("已完成：%(action)s") % {"action": workflow.TABLE[action].label})
     return redirect("cases:detail", case_id=case.pk)
 
 

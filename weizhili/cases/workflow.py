@@ -34,6 +34,7 @@ class Transition:
     tier_bound: bool = True      # the actor must work at the case's tier or above
     assignee_may: bool = False   # the case's assignee may, whatever their tier
     public: bool = True          # shown on the resident's tracking page
+    once_per_round: str = ""     # a case field the action sets: once it is set, the action is not offered again
 
 
 _OPEN = tuple(OPEN_STATUSES)
@@ -46,7 +47,8 @@ TABLE: dict[str, Transition] = {t.action: t for t in [
                note_required=True),
     Transition("dispatch", (Status.REGISTERED,), Status.DISPATCHED, _("派遣"), HANDLERS | {SYSTEM}),
     Transition("sign", (Status.DISPATCHED,), Status.HANDLING, _("签收"), HANDLERS, assignee_may=True),
-    Transition("contact", (Status.HANDLING,), None, _("已联系居民"), HANDLERS, assignee_may=True),
+    Transition("contact", (Status.HANDLING,), None, _("已联系居民"), HANDLERS, assignee_may=True,
+               once_per_round="contacted_at"),
     Transition("report", (Status.HANDLING,), Status.REPORTED, _("反馈办理结果"), HANDLERS, note_required=True,
                assignee_may=True),
     Transition("verify", (Status.REPORTED,), Status.VERIFIED, _("核查通过"), STAFF),
@@ -85,6 +87,8 @@ def allowed(user, case, action: str) -> tuple[bool, str]:
     if case.status not in transition.sources:
         return False, _("当前状态（%(status)s）不能执行“%(action)s”") % {
             "status": case.get_status_display(), "action": transition.label}
+    if transition.once_per_round and getattr(case, transition.once_per_round):
+        return False, _("本轮已执行过“%(action)s”") % {"action": transition.label}
     if user is None:
         return False, _("请先登录")
     if user in (SYSTEM, RESIDENT):
