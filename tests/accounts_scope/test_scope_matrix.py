@@ -66,6 +66,10 @@ def _visible(user, place) -> bool:
 
 CASE_ROLES = {"street_cadre", "community_worker", "branch_secretary", "building_leader", "grid_worker"}
 HOTLINE_ROLES = {"street_cadre", "community_worker", "branch_secretary"}
+# A role sees what its job needs: the resident ledger and the member list are for these roles only (not partner
+# units, volunteers, grid workers or residents), also when the URL is typed by hand.
+LEDGER_ROLES = {"street_cadre", "community_worker", "branch_secretary", "building_leader"}
+LEDGER_LIST_PAGES = {"people:list", "party:members"}
 HOTLINE_LIST_ROLES = {"hotline:overview": HOTLINE_ROLES, "hotline:orders": HOTLINE_ROLES,
                       "hotline:imports": {"street_cadre"}}
 DETAIL_ENDPOINTS = [
@@ -73,7 +77,7 @@ DETAIL_ENDPOINTS = [
     ("place_detail", "places", lambda o: o, "get", None),
     ("places:children", "places", lambda o: o, "get", None),
     ("party:detail", "orgs", lambda o: o.place, "get", None),
-    ("people:detail", "people", lambda o: o.place, "get", None),
+    ("people:detail", "people", lambda o: o.place, "get", LEDGER_ROLES),
     ("people:unmask", "people", lambda o: o.place, "post", None),
     ("cases:detail", "cases", lambda o: o.place, "get", CASE_ROLES),
     ("cases:act", "cases", lambda o: o.place, "post", CASE_ROLES),
@@ -122,6 +126,10 @@ def test_list_pages_show_nothing_outside_scope(client, world, personas, persona)
         body = response.content.decode()
         if name.startswith("cases:") and persona not in CASE_ROLES:
             assert response.status_code == 404, f"{persona} {name}"
+            continue
+        if name in LEDGER_LIST_PAGES and persona not in LEDGER_ROLES:
+            assert response.status_code == 403, f"{persona} {name}: {response.status_code}"
+            assert not any(m in body for m in west_markers + east_markers), f"LEAK {persona} {name}"
             continue
         if name in HOTLINE_LIST_ROLES and persona not in HOTLINE_LIST_ROLES[name]:
             assert response.status_code == 404, f"{persona} {name}"

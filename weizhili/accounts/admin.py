@@ -1,4 +1,4 @@
-"""Accounts in the Django admin, and the scope/audit mixins every domain admin uses.
+"""Accounts in the Django admin (the scope/audit mixins every domain admin uses are in places/admin_scope.py).
 
 Separation of administrators (docs/security.md):
 - system administrators (and superusers) add and change accounts, but nobody deletes one (deactivate it
@@ -18,113 +18,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from weizhili.audit.services import audit_record
+from weizhili.places.admin_scope import ScopedAdminMixin
+from weizhili.places.scope import within_scope
 
 from . import services
-from .models import Role, User
-from .permissions import can_manage_accounts, can_unlock_accounts
-from .scope import within_scope
-
-# How each related model reaches its place node ("" = it is a place). Keyed by label so that this module,
-# which sits below `party` in the import floors, needs no import of the apps above it.
-SCOPE_VIA = {
-    "places.place": "",
-    "people.person": "place",
-    "accounts.user": "place",
-    "party.partyorg": "place",
-    "party.partymember": "place",
-    "party.roleholder": "place",
-    "party.roletype": "street",
-    "party.servicestation": "place",
-}
-
-# Roles that administer accounts: the user list is bounded by their own place node, or unbounded without one.
-ACCOUNT_ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN}
+from .models import User
+from .permissions import Action, allowed
 
 
-def _audit_action(obj, verb: str) -> str:
-    return f"{obj._meta.model_name}.{verb}"
-
-
-class ScopedFieldsMixin:
-    """Limits the choices of every related field (foreign keys, raw ids, many-to-many) to the acting user's
-    scope, so a scoped administrator cannot attach an object to a place, person or organisation outside it
-    (a raw id typed by hand is validated against the same limited queryset). Usable on inlines too."""
-
-    def limit(self, request, queryset, via: str | None = None):
-        """`queryset` bounded by the acting user's scope; superusers are not bounded."""
-        if request.user.is_superuser:
-            return queryset
-        if via is None:
-            via = SCOPE_VIA.get(queryset.model._meta.label_lower, "place")
-        return within_scope(queryset, request.user, via=via)
-
-    def _limit_field(self, request, db_field, formfield):
-        label = db_field.related_model._meta.label_lower
-        if formfield is not None and label in SCOPE_VIA and hasattr(formfield, "queryset"):
-            formfield.queryset = self.limit(request, formfield.queryset, via=SCOPE_VIA[label])
-        return formfield
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        return self._limit_field(request, db_field, formfield)
-
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
-        return self._limit_field(request, db_field, formfield)
-
-
-class ScopedAdminMixin(ScopedFieldsMixin):
-    """For a ModelAdmin: non-superusers see and touch only objects in their scope (`within_scope`), and every
-    add, change and delete made through the admin is audited in the same transaction."""
-
-    scope_via: str | None = None  # None: looked up in SCOPE_VIA by the admin's model
-
-    def get_queryset(self, request):
-        return self.limit(request, super().get_queryset(request), via=self.scope_via)
-
-    def in_scope(self, request, obj) -> bool:
-        if obj is None or obj.pk is None or request.user.is_superuser:
-            return True
-        return self.limit(request, type(obj)._default_manager.filter(pk=obj.pk), via=self.scope_via).exists()
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) and self.in_scope(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self.in_scope(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self.in_scope(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        audit_record(action=_audit_action(obj, "update" if change else "create"), obj=obj,
-                     detail={"via": "admin", "fields": sorted(form.changed_data)})
-
-    def save_formset(self, request, form, formset, change):
-        deleted = [(f.instance._meta.label_lower, f.instance.pk, _audit_action(f.instance, "delete"))
-                   for f in formset.deleted_forms if f.instance.pk is not None]
-        super().save_formset(request, form, formset, change)
-        for obj in formset.new_objects:
-            audit_record(action=_audit_action(obj, "create"), obj=obj, detail={"via": "admin"})
-        for obj, fields in formset.changed_objects:
-            audit_record(action=_audit_action(obj, "update"), obj=obj,
-                         detail={"via": "admin", "fields": sorted(fields)})
-        for object_type, object_id, action in deleted:
-            audit_record(action=action, object_type=object_type, object_id=object_id, detail={"via": "admin"})
-
-    def delete_model(self, request, obj):
-        object_type, object_id, action = obj._meta.label_lower, obj.pk, _audit_action(obj, "delete")
-        super().delete_model(request, obj)
-        audit_record(action=action, object_type=object_type, object_id=object_id, detail={"via": "admin"})
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            rows = [(o._meta.label_lower, o.pk, _audit_action(o, "delete")) for o in queryset]
-            super().delete_queryset(request, queryset)
-            for object_type, object_id, action in rows:
-                audit_record(action=action, object_type=object_type, object_id=object_id,
-                             detail={"via": "admin"})
+def _administers_accounts(user) -> bool:
+    """Account administrators: the user list is bounded by their own place node, or unbounded without one."""
+    return allowed(user, Action.MANAGE_ACCOUNTS) or allowed(user, Action.UNLOCK_ACCOUNTS)
 
 
 class AccountChangeForm(UserChangeForm):
@@ -181,29 +85,29 @@ class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
 
     # -- who may do what ---------------------------------------------------------------------------------
     def has_module_permission(self, request):
-        return can_manage_accounts(request.user)[0] or can_unlock_accounts(request.user)[0]
+        return _administers_accounts(request.user)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request) and self.in_scope(request, obj)
 
     def has_add_permission(self, request):
-        return can_manage_accounts(request.user)[0]
+        return allowed(request.user, Action.MANAGE_ACCOUNTS)
 
     def has_change_permission(self, request, obj=None):
-        return can_manage_accounts(request.user)[0] and self.in_scope(request, obj)
+        return allowed(request.user, Action.MANAGE_ACCOUNTS) and self.in_scope(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False  # accounts are deactivated, never deleted: audit rows keep pointing at them
 
     def has_unlock_permission(self, request):
-        return can_unlock_accounts(request.user)[0]
+        return allowed(request.user, Action.UNLOCK_ACCOUNTS)
 
     def limit(self, request, queryset, via=None):
         user = request.user
         if user.is_superuser or queryset.model is not User:
             return super().limit(request, queryset, via)
         queryset = queryset.filter(is_superuser=False)  # superusers are out of reach of everyone else
-        if user.role in ACCOUNT_ADMIN_ROLES:
+        if _administers_accounts(user):
             # Accounts are the account administrators' own domain, even for the security administrator,
             # whose `scope_path` is deliberately empty (no personal data): bounded by their node, if any.
             if user.place_id is None:
@@ -213,7 +117,7 @@ class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
 
     def _limit_field(self, request, db_field, formfield):
         user = request.user
-        if (formfield is not None and not user.is_superuser and user.role in ACCOUNT_ADMIN_ROLES
+        if (formfield is not None and not user.is_superuser and _administers_accounts(user)
                 and user.place_id is None):
             return formfield  # an account administrator without a node may assign any place or person
         return super()._limit_field(request, db_field, formfield)

@@ -56,6 +56,13 @@ class User(AbstractUser):
     def is_admin_role(self) -> bool:
         return self.role in ADMIN_ROLES
 
+    def can(self, action, obj=None) -> tuple[bool, str]:
+        """The permission registry (`permissions.can`), reachable from the rooms below `accounts` without
+        importing it: `request.user.can("people.open_ledger")`."""
+        from .permissions import can
+
+        return can(self, action, obj)
+
     @property
     def scope_path(self) -> str | None:
         """The materialised path that bounds what this user may see; None = no domain data at all."""

@@ -3,7 +3,7 @@ reply templates. Cases themselves are handled on the case pages, where every cha
 transition service; here they are read-only."""
 from django.contrib import admin
 
-from weizhili.accounts.admin import ScopedAdminMixin
+from weizhili.places.admin_scope import ScopedAdminMixin
 
 from .models import CalendarOverride, Case, Category, ReplyTemplate, StreetPolicy
 

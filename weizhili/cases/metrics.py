@@ -46,8 +46,8 @@ from django.db.models.functions import Substr, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
-from weizhili.accounts.scope import scope_path
 from weizhili.places.models import Place
+from weizhili.places.scope import scope_path
 
 from .models import OPEN_STATUSES, Case, FollowUp, Satisfaction, Status, StreetPolicy, Tier
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from weizhili.accounts.models import Role
+from weizhili.accounts.permissions import Action, allowed
 from weizhili.audit.middleware import client_address
 from weizhili.places.models import Place, PlaceKind
 
@@ -67,8 +67,6 @@ URGE_INTERVAL = timedelta(hours=24)  # one resident urge per case per day
 METOO_SALT = "weizhili.cases.public.metoo"
 METOO_MAX_AGE = 2 * 60 * 60
 
-# Who may use the grid-worker page: grid workers and everyone who handles cases.
-GRID_ROLES = frozenset({Role.GRID_WORKER}) | workflow.HANDLERS
 
 _EXTRA_LABELS = {"create": gettext_lazy("提交诉求"), "me_too": gettext_lazy("有居民附议"),
                  "merge_in": gettext_lazy("合并了重复诉求")}
@@ -227,7 +225,7 @@ def grid_view(request):
         street = _public_street(request)
         if street is None:
             raise Http404("no street")
-    elif user.role in GRID_ROLES and user.place_id:
+    elif allowed(user, Action.REPORT_FOR_RESIDENT):  # grid workers and everyone who handles cases
         street = _street_of(user.place)
     else:
         raise PermissionDenied(_("只有网格员和工作人员可以使用此页面"))

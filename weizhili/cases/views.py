@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from weizhili import exports
 from weizhili.accounts.models import Role, User
+from weizhili.accounts.permissions import Action, allowed
 from weizhili.audit.services import audit_record
 from weizhili.people.masking import mask_name, mask_phone
 from weizhili.places.models import Place, PlaceKind
@@ -27,12 +28,11 @@ from .models import Card, Category, HandlerKind, Notification, ReplyTemplate, So
 from .services import Actor, CaseError, case_create, case_transition, categories_ensure, street_of
 from .uploads import case_photos_attach, photos_prepare
 
-STAFF_ROLES = workflow.HANDLERS | {Role.GRID_WORKER}
 PHOTO_ACTIONS = frozenset({"report", "reply"})
 
 
 def _staff(request):
-    if not request.user.is_authenticated or request.user.role not in STAFF_ROLES or request.user.scope_path is None:
+    if not allowed(request.user, Action.OPEN_CASE_QUEUE):
         raise Http404("not for this role")
 
 

@@ -6,16 +6,15 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from weizhili.accounts.models import Role
+from weizhili.accounts.permissions import CASE_USERS, HANDLERS, STAFF, SUPERVISORS
 
 from .models import OPEN_STATUSES, RUNNING_STATUSES, Status, Tier
 
 SYSTEM = "system"      # the periodic sweep
 RESIDENT = "resident"  # whoever holds the case's tracking link
 
-STAFF = frozenset({Role.STREET_CADRE, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY})
-HANDLERS = STAFF | {Role.BUILDING_LEADER}
-SUPERVISORS = frozenset({Role.STREET_CADRE, Role.COMMUNITY_WORKER})
-ANYONE_IN_SCOPE = HANDLERS | {Role.GRID_WORKER}
+# Who may do what: the role groups of the permission registry (accounts/permissions.py).
+ANYONE_IN_SCOPE = CASE_USERS
 
 # The tier a role works at: a user acts on a case only at or below their own tier.
 ROLE_TIER = {Role.STREET_CADRE: Tier.STREET, Role.COMMUNITY_WORKER: Tier.COMMUNITY,

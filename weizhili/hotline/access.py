@@ -1,26 +1,22 @@
 """Who may use the hotline pages, and the querysets they may read (always limited to their data scope)."""
 from django.http import Http404
 
-from weizhili.accounts.models import Role
-from weizhili.accounts.scope import get_in_scope_or_404, within_scope
+from weizhili.accounts.permissions import Action, allowed
+from weizhili.places.scope import get_in_scope_or_404, within_scope
 
 from .models import HotlineOrder, ImportJob
 
-READERS = {Role.STREET_CADRE, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY}
-LOCATORS = {Role.STREET_CADRE, Role.COMMUNITY_WORKER}  # fix where an order is
-IMPORTERS = {Role.STREET_CADRE}  # a street's whole file: the street's own cadres
-
 
 def can_read(user) -> bool:
-    return bool(user.is_authenticated and user.role in READERS and user.scope_path is not None)
+    return allowed(user, Action.VIEW_HOTLINE)
 
 
 def can_locate(user) -> bool:
-    return can_read(user) and user.role in LOCATORS
+    return can_read(user) and allowed(user, Action.LOCATE_HOTLINE_ORDER)
 
 
 def can_import(user) -> bool:
-    return can_read(user) and user.role in IMPORTERS
+    return can_read(user) and allowed(user, Action.IMPORT_HOTLINE)
 
 
 def require_reader(user) -> None:

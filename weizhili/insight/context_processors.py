@@ -1,11 +1,19 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from weizhili.accounts.models import Role
+from weizhili.accounts.permissions import Action, allowed
 from weizhili.cases.models import Notification
-from weizhili.hotline.access import READERS as HOTLINE_READERS
 
-_DOMAIN_ROLES = {Role.STREET_CADRE, Role.COMMUNITY_WORKER, Role.BRANCH_SECRETARY, Role.BUILDING_LEADER}
+# The menu: each page with the registry's action that opens it, in menu order.
+_MENU = [
+    ("cases:queue", _("诉求"), Action.OPEN_CASE_QUEUE),
+    ("insight:case_figures", _("指标"), Action.VIEW_CASE_FIGURES),
+    ("hotline:overview", _("12345热线"), Action.VIEW_HOTLINE),
+    ("places:browser", _("区划"), Action.BROWSE_PLACES),
+    ("party:browser", _("党组织"), Action.BROWSE_PARTY),
+    ("people:list", _("人员"), Action.OPEN_PEOPLE_LEDGER),
+    ("party:members", _("党员"), Action.OPEN_MEMBER_LIST),
+]
 
 
 def navigation(request):
@@ -14,18 +22,7 @@ def navigation(request):
     if not user or not user.is_authenticated:
         return {"nav_items": []}
     items = [(reverse("insight:home"), _("首页"))]
-    if user.role in _DOMAIN_ROLES | {Role.GRID_WORKER} and user.scope_path is not None:
-        items.append((reverse("cases:queue"), _("诉求")))
-    if user.role in _DOMAIN_ROLES and user.scope_path is not None:
-        items.append((reverse("insight:case_figures"), _("指标")))
-    if user.role in HOTLINE_READERS and user.scope_path is not None:
-        items.append((reverse("hotline:overview"), _("12345热线")))
-    if user.scope_path is not None:
-        items.append((reverse("places:browser"), _("区划")))
-        items.append((reverse("party:browser"), _("党组织")))
-    if user.role in _DOMAIN_ROLES or user.is_superuser:
-        items.append((reverse("people:list"), _("人员")))
-        items.append((reverse("party:members"), _("党员")))
+    items += [(reverse(name), label) for name, label, action in _MENU if allowed(user, action)]
     if user.is_staff:
         items.append((reverse("admin:index"), _("管理后台")))
     unread = Notification.objects.filter(user=user, read_at__isnull=True).count()

@@ -9,11 +9,11 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from weizhili.accounts.models import Role
-from weizhili.accounts.permissions import can_read_audit, is_admin
+from weizhili.accounts.permissions import Action, allowed
 from weizhili.cases.metrics import case_figures_for_user, figures_by_child, monthly_series
 from weizhili.cases.models import OPEN_STATUSES, Card
 from weizhili.cases.selectors import case_list
-from weizhili.cases.workflow import HANDLERS, ROLE_TIER
+from weizhili.cases.workflow import ROLE_TIER
 from weizhili.party.models import OrgLevel
 from weizhili.party.selectors import compound_branches, coverage, role_holders_for
 from weizhili.people.selectors import person_list
@@ -25,13 +25,13 @@ from weizhili.places.views import children_with_counts, map_features
 @login_required
 def home(request):
     user = request.user
-    context: dict = {"is_admin": is_admin(user), "can_audit": can_read_audit(user)[0]}
+    context: dict = {"is_admin": allowed(user, Action.OPEN_ADMIN_CONSOLE), "can_audit": allowed(user, Action.READ_AUDIT)}
     root = place_selectors.place_scope_root(user=user)
     if root is not None:
         context["root"] = root
         context["counts"] = place_selectors.subtree_kind_counts(root)
         context["coverage"] = coverage(root)
-        if user.role in (Role.STREET_CADRE, Role.COMMUNITY_WORKER, Role.SYSTEM_ADMIN) or user.is_superuser:
+        if allowed(user, Action.VIEW_ATTENTION):
             # What needs attention first: compounds that still have no branch.
             context["attention"] = _compounds_without_branch(root)[:12]
         if root.kind in (PlaceKind.STREET, PlaceKind.COMMUNITY):
@@ -51,7 +51,7 @@ def _case_work(user) -> dict | None:
         return case_list(user=user).filter(reporter_user=user).aggregate(
             reported=Count("id"), reported_month=Count("id", filter=Q(created_at__gte=month)),
             reported_open=Count("id", filter=Q(status__in=OPEN_STATUSES)))
-    if user.role not in HANDLERS:
+    if not allowed(user, Action.HANDLE_CASES):
         return None
     now = timezone.now()
     tier = ROLE_TIER.get(user.role)

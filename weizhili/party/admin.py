@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
-from weizhili.accounts.admin import ScopedAdminMixin, ScopedFieldsMixin
+from weizhili.places.admin_scope import ScopedAdminMixin, ScopedFieldsMixin
 
 from .models import CommitteeMember, PartyMember, PartyOrg, RoleHolder, RoleType, ServiceStation
 

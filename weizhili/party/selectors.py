@@ -1,8 +1,8 @@
 """Reads of Party organisations, members and role holders, bounded by the user's scope."""
 from django.db.models import Count, Q
 
-from weizhili.accounts.scope import get_in_scope_or_404, within_scope
 from weizhili.places.models import Place, PlaceKind
+from weizhili.places.scope import get_in_scope_or_404, within_scope
 
 from .models import OrgLevel, PartyMember, PartyOrg, RoleHolder
 

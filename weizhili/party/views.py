@@ -1,9 +1,12 @@
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import render
 
+from weizhili.accounts.permissions import Action
+from weizhili.people.masking import mask_room
 from weizhili.places.selectors import place_labels
 
 from . import selectors
@@ -27,13 +30,16 @@ def browser(request):
 def org_detail(request, org_id: int):
     org = selectors.org_get(user=request.user, org_id=org_id)
     members = list(selectors.member_list(user=request.user).filter(org=org).order_by("id")[:300])
+    # The member names of a branch are the member list: only roles that keep it (the registry's rule).
+    if not request.user.can(Action.OPEN_MEMBER_LIST)[0]:
+        members = []
     labels = place_labels([m.place for m in members] + list(org.covers.all()))
     children = list(selectors.org_list(user=request.user)
                     .filter(path__startswith=org.path, depth=org.depth + 1).order_by("path")[:300])
     return render(request, "party/detail.html", {
         "org": org,
         "committee": org.committee.select_related("person").order_by("id"),
-        "members": [(m, labels.get(m.place_id, "")) for m in members],
+        "members": [(m, mask_room(labels.get(m.place_id, ""))) for m in members],
         "covers": [(c, labels.get(c.pk, c.name)) for c in org.covers.all()],
         "children": children, "stations": org.stations.all(),
         "coverage": selectors.coverage(org.place),
@@ -42,6 +48,9 @@ def org_detail(request, org_id: int):
 
 @login_required
 def member_list_view(request):
+    allowed, reason = request.user.can(Action.OPEN_MEMBER_LIST)
+    if not allowed:
+        raise PermissionDenied(reason)  # a list names nobody: saying why is safe
     qs = selectors.member_list(user=request.user).order_by("place__path", "id")
     q = request.GET.get("q", "").strip()
     if q:
@@ -52,6 +61,6 @@ def member_list_view(request):
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     labels = place_labels([m.place for m in page])
     return render(request, "party/members.html", {
-        "page": page, "rows": [(m, labels.get(m.place_id, "")) for m in page], "q": q,
+        "page": page, "rows": [(m, mask_room(labels.get(m.place_id, ""))) for m in page], "q": q,
         "registration": registration, "registrations": Registration.choices, "statuses": MemberStatus,
     })

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from weizhili.accounts.admin import ScopedAdminMixin
+from weizhili.places.admin_scope import ScopedAdminMixin
 
 from .crypto import lookup_hash
 from .models import Person

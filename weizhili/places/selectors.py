@@ -4,9 +4,8 @@ from collections import defaultdict
 from django.db.models import Count
 from django.db.models.functions import Substr
 
-from weizhili.accounts.scope import get_in_scope_or_404, within_scope
-
 from .models import Place, PlaceKind
+from .scope import get_in_scope_or_404, within_scope
 
 STEP = Place.steplen
 

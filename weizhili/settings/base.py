@@ -96,6 +96,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "weizhili.accounts.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
     {"NAME": "weizhili.accounts.passwords.NotUsernameValidator"},
+    # Near the username, name or e-mail (zhangsan → Zhangsan#2024), not just equal to it.
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "first_name", "last_name", "email")}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
