@@ -150,16 +150,20 @@ def test_handmade_set_every_rate_by_hand(tree, handmade):
     assert f.exempt_due == 1  # c7
     # closed in March: c1 c2 c4 c5 c13 = 5; reworked: c2 (verification failed), c4 (reopened), c13 → 3/5
     assert (f.closed_in_period, f.reworked, f.rework_rate) == (5, 3, D("0.6"))
-    # raised in March: c1 c2 c3 c4 c6 c10 c11 = 7 (open c3 c6 c10 c11 stay in the denominator);
-    # resolved at compound: c1 → 1/7; at community or below: c1 c2 → 2/7; to the street: 5/7
-    assert (f.raised, f.resolved_compound, f.resolved_community) == (7, 1, 2)
-    assert f.compound_resolution_rate == D("0.1429")
-    assert f.community_resolution_rate == D("0.2857") and f.street_rate == D("0.7143")
+    # raised in March: c1 c2 c3 c4 c6 c10 c11 = 7; closed among them: c1 c2 c4 = 3 (all raised in a compound);
+    # still open: c3 c6 c10 c11 = 4, in neither 化解率. Resolved at compound: c1 → 1/3; at community or below:
+    # c1 c2 → 2/3; reached the street: c4 only → 1/7 (not 1 − 2/3: the open ones were not sent upward)
+    assert (f.raised, f.raised_closed, f.raised_closed_compound, f.raised_open) == (7, 3, 3, 4)
+    assert (f.resolved_compound, f.resolved_community, f.sent_to_street) == (1, 2, 1)
+    assert f.compound_resolution_rate == D("0.3333")
+    assert f.community_resolution_rate == D("0.6667") and f.street_rate == D("0.1429")
     # dispatched in March: c1 c2 c3 c4 c6 c10 = 6; signed and contacted by due_at: c1 c4 c6 c10 = 4
     # (c2 contacted after its due_at, c3 never contacted) → 响应率 4/6
     assert (f.dispatched, f.responded, f.response_rate) == (6, 4, D("0.6667"))
     # at NOW (10 April): open and past case_due_at: c3 (20 March), c6 (3 April); c11 has no deadline; c10 parked
     assert (f.backlog, f.parked, f.open) == (2, 1, 3)
+    # 期内超期: due in March, passed by NOW, not closed by the deadline: c2 (closed late), c3 (open), c10 (parked)
+    assert f.overdue_in_period == 3
     # valid follow-ups in March: c1 satisfied, c2 basic, c4#1 unsatisfied, c4#2 basic, c5 satisfied = 5
     # resolved: 4 → 解决率 0.8; 满意率 (2 + 1×2)/5 = 0.8
     assert f.followups == 5 and f.satisfaction_distribution == {"satisfied": 2, "basic": 2, "unsatisfied": 1}
@@ -361,3 +365,23 @@ def test_figures_for_a_user_only_within_their_scope(tree, personas, handmade):
         with pytest.raises(Http404):
             case_figures_for_user(user, node, start=S, end=E, now=NOW)
     assert case_figures_for_user(personas["street_cadre"], tree["west"], start=S, end=E, now=NOW).due == 2
+
+
+def test_street_rate_counts_escalations_and_referrals_not_open_cases(tree, cat):
+    """Four raised: one escalated to the street, one referred there by dispatch, one still open at the
+    community, one closed at the compound. 上报街道率 = 2/4, whatever the 社区化解率 (1/1)."""
+    from weizhili.cases.models import Event
+
+    cases = [build(tree, cat, "east_household", tier=Tier.STREET, status=Status.DISPATCHED, escalations=2),
+             build(tree, cat, "east_household", tier=Tier.COMMUNITY, status=Status.HANDLING, escalations=1),
+             build(tree, cat, "west_household", tier=Tier.COMMUNITY, status=Status.HANDLING, escalations=1),
+             build(tree, cat, "west_household", **closed(resolved_tier=Tier.COMPOUND, closed_at=d(3, 4)))]
+    Case.objects.bulk_create(cases)
+    Event.objects.bulk_create([
+        Event(case=cases[1], action="dispatch", at=d(3, 3), data={"handler_kind": "street"}),
+        Event(case=cases[2], action="dispatch", at=d(3, 3), data={"handler_kind": "community"}),
+    ])
+    f = case_figures(node=tree["street"], start=S, end=E, now=NOW)
+    assert (f.raised, f.sent_to_street, f.street_rate) == (4, 2, D("0.5"))
+    assert (f.raised_closed, f.raised_open, f.community_resolution_rate) == (1, 3, D(1))
+    assert f.to_dict()["raised_open"] == 3

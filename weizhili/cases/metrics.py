@@ -15,11 +15,13 @@ Definitions (period = [start, end), half-open; a node covers its whole subtree, 
   case is not closed), "on time" = `closed_on_time`. 延期率 extension_rate = extended (`extensions` > 0) ÷ due.
 - 返工率 rework_rate = closed in the period (`closed_at` in it) that failed verification (`reworks` > 0) or were
   reopened (`round` > 1) ÷ closed in the period.
-- 院落化解率 compound_resolution_rate = raised in the period (`created_at` in it) and resolved at compound tier ÷
-  raised; 社区化解率 community_resolution_rate = resolved at compound or community tier ÷ raised; 上报街道率
-  street_rate = 1 − 社区化解率. Cases still open count in the denominator: they were raised and have not (yet) been
-  resolved below the street, so a period's figures can still rise while its cases are closed. Cases raised
-  directly at community level (no compound) are in the denominator of the compound rate too.
+- Over the cases raised in the period (`created_at` in it): 院落化解率 compound_resolution_rate = closed at
+  compound tier (`resolved_tier`; the tier only ever rises, so such a case never left the compound) ÷ closed cases
+  raised in a compound (`compound` set); 社区化解率 community_resolution_rate = closed at compound or community
+  tier ÷ closed. Open cases are in neither (`raised_open` says how many are still open). 上报街道率 street_rate =
+  reached the street tier ÷ raised, where "reached" = escalated to the street (`tier` is street; only an
+  escalation event raises it) or referred to the street (a dispatch event with handler kind street). It is not
+  1 − 社区化解率: a case still open at the community has not been sent upward.
 - 响应率 response_rate = dispatched in the period (`dispatched_at` in it) whose handling unit signed for them and
   contacted the resident no later than the unit's deadline (`signed_at` ≤ `due_at` and `contacted_at` ≤ `due_at`)
   ÷ dispatched. A case row holds its latest handling round: a re-dispatched case is judged on its latest unit.
@@ -29,9 +31,12 @@ Definitions (period = [start, end), half-open; a node covers its whole subtree, 
   parent; follow-ups on exempt cases do not.
 - combined_score = (a·response + b·resolution + c·satisfaction) ÷ (a + b + c), a/b/c = the policy's weights
   (30/35/35); None when any part is None.
-- backlog = open (`OPEN_STATUSES`) and overdue (`case_due_at` < now); parked cases are counted apart as `parked`;
-  `open` = all open cases. These are counts of the work in hand now, not rates: they ignore the period and
-  include exempt cases (an exempt case that is still open is still work).
+- Overdue, two figures with two names (the lists behind them come from the same definitions in
+  `selectors`): 当前超期 backlog = open cases whose live deadline has passed at `now` (`selectors.overdue_now`);
+  期内超期 overdue_in_period = counted cases whose case deadline fell in the period, has passed at `now`, and that
+  were not closed by it (`selectors.overdue_in_period`). parked cases are counted apart as `parked`; `open` = all
+  open cases. backlog, parked and open are counts of the work in hand now: they ignore the period and include
+  exempt cases (an exempt case that is still open is still work).
 
 Rates are `Decimal` fractions rounded half-up to 4 places (0.9372 = 93.72 %), None when the denominator is 0.
 """
@@ -41,7 +46,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Substr, TruncMonth
 from django.http import Http404
 from django.utils import timezone
@@ -49,7 +54,18 @@ from django.utils import timezone
 from weizhili.places.models import Place
 from weizhili.places.scope import scope_path
 
-from .models import OPEN_STATUSES, Case, FollowUp, Satisfaction, Status, StreetPolicy, Tier
+from .models import (
+    OPEN_STATUSES,
+    Case,
+    Event,
+    FollowUp,
+    HandlerKind,
+    Satisfaction,
+    Status,
+    StreetPolicy,
+    Tier,
+)
+from .selectors import counted_q, overdue_in_period_q, overdue_now_q
 
 FOUR_PLACES = Decimal("0.0001")
 
@@ -85,8 +101,12 @@ class CaseFigures:
     reworked: int = 0
     # raised in the period
     raised: int = 0
+    raised_closed: int = 0
+    raised_closed_compound: int = 0  # of those, raised in a compound
     resolved_compound: int = 0
     resolved_community: int = 0  # at compound or community tier
+    sent_to_street: int = 0
+    overdue_in_period: int = 0
     # dispatched in the period
     dispatched: int = 0
     responded: int = 0
@@ -105,7 +125,8 @@ class CaseFigures:
     weights: tuple[int, int, int] = (30, 35, 35)
 
     COUNTS = ("due", "closed", "closed_on_time", "extended", "exempt_due", "closed_in_period", "reworked",
-              "raised", "resolved_compound", "resolved_community", "dispatched", "responded", "backlog", "parked",
+              "raised", "raised_closed", "raised_closed_compound", "resolved_compound", "resolved_community",
+              "sent_to_street", "overdue_in_period", "dispatched", "responded", "backlog", "parked",
               "open", "followups", "followups_resolved", "satisfied", "basic", "unsatisfied")
 
     # --- rates ---------------------------------------------------------------------------------------------
@@ -126,17 +147,22 @@ class CaseFigures:
         return ratio(self.reworked, self.closed_in_period)
 
     @property
+    def raised_open(self) -> int:
+        """Raised in the period and not closed (yet): in neither 化解率."""
+        return self.raised - self.raised_closed
+
+    @property
     def compound_resolution_rate(self) -> Decimal | None:
-        return ratio(self.resolved_compound, self.raised)
+        return ratio(self.resolved_compound, self.raised_closed_compound)
 
     @property
     def community_resolution_rate(self) -> Decimal | None:
-        return ratio(self.resolved_community, self.raised)
+        return ratio(self.resolved_community, self.raised_closed)
 
     @property
     def street_rate(self) -> Decimal | None:
-        """1 − 社区化解率, computed from the counts so that no rounding is carried over."""
-        return ratio(self.raised - self.resolved_community, self.raised)
+        """Raised in the period and sent to the street (escalated or referred) ÷ raised."""
+        return ratio(self.sent_to_street, self.raised)
 
     @property
     def response_rate(self) -> Decimal | None:
@@ -175,7 +201,7 @@ class CaseFigures:
         return {
             "place_id": self.place_id, "path": self.path, "start": self.start.isoformat(),
             "end": self.end.isoformat(), "now": self.now.isoformat(),
-            **{name: getattr(self, name) for name in self.COUNTS},
+            **{name: getattr(self, name) for name in self.COUNTS}, "raised_open": self.raised_open,
             **{name: _as_float(getattr(self, name)) for name in self.RATES},
             "satisfaction_distribution": self.satisfaction_distribution,
             "basic_weight": float(self.basic_weight), "weights": list(self.weights),
@@ -183,10 +209,16 @@ class CaseFigures:
 
 
 # --- the queries ----------------------------------------------------------------------------------------
-def _counted(prefix: str = "") -> Q:
+def _counted() -> Q:
     """Cases that enter the rates: top-level, not exempt, not rejected."""
-    return (Q(**{f"{prefix}parent__isnull": True}) & Q(**{f"{prefix}exempt": False})
-            & ~Q(**{f"{prefix}status": Status.REJECTED}))
+    return counted_q()
+
+
+def _sent_to_street() -> Q:
+    """Reached the street tier: escalated there (the tier only rises, and only by an escalation event) or
+    referred there (a dispatch event naming the street as the handling unit)."""
+    referred = Event.objects.filter(case=OuterRef("pk"), action="dispatch", data__handler_kind=HandlerKind.STREET)
+    return Q(tier=Tier.STREET) | Q(Exists(referred))
 
 
 def _case_aggregates(start: datetime, end: datetime, now: datetime) -> dict:
@@ -194,6 +226,7 @@ def _case_aggregates(start: datetime, end: datetime, now: datetime) -> dict:
     due = counted & Q(case_due_at__gte=start, case_due_at__lt=end)
     closed_in_period = counted & Q(closed_at__gte=start, closed_at__lt=end)
     raised = counted & Q(created_at__gte=start, created_at__lt=end)
+    raised_closed = raised & Q(status=Status.CLOSED)
     dispatched = counted & Q(dispatched_at__gte=start, dispatched_at__lt=end)
     return {
         "due": Count("id", filter=due),
@@ -205,12 +238,18 @@ def _case_aggregates(start: datetime, end: datetime, now: datetime) -> dict:
         "closed_in_period": Count("id", filter=closed_in_period),
         "reworked": Count("id", filter=closed_in_period & (Q(reworks__gt=0) | Q(round__gt=1))),
         "raised": Count("id", filter=raised),
-        "resolved_compound": Count("id", filter=raised & Q(resolved_tier=Tier.COMPOUND)),
-        "resolved_community": Count("id", filter=raised & Q(resolved_tier__in=[Tier.COMPOUND, Tier.COMMUNITY])),
+        "raised_closed": Count("id", filter=raised_closed),
+        "raised_closed_compound": Count("id", filter=raised_closed & Q(compound__isnull=False)),
+        "resolved_compound": Count("id", filter=raised_closed & Q(compound__isnull=False,
+                                                                  resolved_tier=Tier.COMPOUND)),
+        "resolved_community": Count("id", filter=raised_closed & Q(resolved_tier__in=[Tier.COMPOUND,
+                                                                                     Tier.COMMUNITY])),
+        "sent_to_street": Count("id", filter=raised & _sent_to_street()),
+        "overdue_in_period": Count("id", filter=overdue_in_period_q(start, end, now)),
         "dispatched": Count("id", filter=dispatched),
         "responded": Count("id", filter=dispatched & Q(signed_at__lte=F("due_at"),
                                                        contacted_at__lte=F("due_at"))),
-        "backlog": Count("id", filter=Q(status__in=OPEN_STATUSES, case_due_at__lt=now)),
+        "backlog": Count("id", filter=overdue_now_q(now)),
         "parked": Count("id", filter=Q(status=Status.PARKED)),
         "open": Count("id", filter=Q(status__in=OPEN_STATUSES)),
     }

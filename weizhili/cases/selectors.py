@@ -1,12 +1,62 @@
 """Reads of cases, always bounded by the acting user's scope."""
+from datetime import date, datetime
+
 from django.db.models import Case as When_
-from django.db.models import IntegerField, Q, Value, When
+from django.db.models import F, IntegerField, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 
-from weizhili.places.models import PlaceKind
+from weizhili.places.models import Place, PlaceKind
 
 from .models import OPEN_STATUSES, Card, Case, Status
+
+
+# --- the overdue figures: one definition each, used by the tiles, the figures page, the queue and the export ---
+def counted_q() -> Q:
+    """Cases that enter the period figures: top-level (a merged duplicate closes with the case it was merged
+    into), not exempt, not rejected."""
+    return Q(parent__isnull=True, exempt=False) & ~Q(status=Status.REJECTED)
+
+
+def overdue_now_q(now: datetime) -> Q:
+    """当前超期: open, and the live deadline has passed at `now`: the current handling round's deadline
+    (`due_at`, a fresh one after an escalation or a reopen), else, while no unit's clock runs (not yet
+    dispatched, or returned), the case's own deadline."""
+    return Q(status__in=OPEN_STATUSES) & (Q(due_at__lt=now) | Q(due_at__isnull=True, case_due_at__lt=now))
+
+
+def overdue_in_period_q(start: datetime, end: datetime, now: datetime) -> Q:
+    """期内超期: counted cases whose case deadline fell in [start, end) and has passed at `now`, and that were
+    not closed by it (closed late, or still not closed)."""
+    return (counted_q() & Q(case_due_at__gte=start, case_due_at__lt=min(end, now))
+            & (Q(closed_at__isnull=True) | Q(closed_at__gt=F("case_due_at"))))
+
+
+def overdue_now(qs, *, now: datetime | None = None):
+    return qs.filter(overdue_now_q(now or timezone.now()))
+
+
+def overdue_in_period(qs, *, start: datetime, end: datetime, now: datetime | None = None):
+    return qs.filter(overdue_in_period_q(start, end, now or timezone.now()))
+
+
+def month_bounds(month: date | None = None) -> tuple[datetime, datetime]:
+    """[start, end) of a calendar month in local time; the current month when `month` is None."""
+    if month is None:
+        month = timezone.localdate()
+    tz = timezone.get_current_timezone()
+    after = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return datetime(month.year, month.month, 1, tzinfo=tz), datetime(after.year, after.month, 1, tzinfo=tz)
+
+
+def _as_month(value) -> date | None:
+    if isinstance(value, date):
+        return value.replace(day=1)
+    try:
+        year, month = (int(x) for x in str(value or "").split("-"))
+        return date(year, month, 1) if 2000 <= year <= 2100 else None
+    except ValueError:
+        return None
 
 
 def case_list(*, user):
@@ -34,7 +84,7 @@ def case_get(*, user, case_id: int) -> Case:
     return case
 
 
-QUEUE_VIEWS = ("mine", "tier", "open", "closed", "reported")
+QUEUE_VIEWS = ("mine", "tier", "open", "closed", "reported", "all")
 
 
 def case_queue(*, user, view: str = "tier", now=None, filters: dict | None = None):
@@ -54,6 +104,8 @@ def case_queue(*, user, view: str = "tier", now=None, filters: dict | None = Non
         qs = qs.filter(status=Status.CLOSED)
     elif view == "reported":  # what I reported myself (grid workers' reports count for them)
         qs = qs.filter(reporter_user=user)
+    elif view == "all":  # every status: the list behind a period figure (closed late ones included)
+        pass
     else:
         qs = qs.filter(status__in=OPEN_STATUSES + [Status.PARKED])
     filters = filters or {}
@@ -68,12 +120,21 @@ def case_queue(*, user, view: str = "tier", now=None, filters: dict | None = Non
     if filters.get("q"):
         q = filters["q"].strip()
         qs = qs.filter(Q(code__iexact=q) | Q(description__contains=q))
+    if filters.get("node"):  # a place below the user's scope root (a figure's node); another one lists nothing
+        node = Place.objects.filter(pk=filters["node"], path__startswith=user.scope_path).first() \
+            if str(filters["node"]).isdigit() else None
+        qs = qs.filter(place__path__startswith=node.path) if node else qs.none()
+    if filters.get("overdue") == "current":
+        qs = overdue_now(qs, now=now)
+    elif filters.get("overdue") == "period":
+        start, end = month_bounds(_as_month(filters.get("month")))
+        qs = overdue_in_period(qs, start=start, end=end, now=now)
     if view == "closed":
         return qs.order_by("-closed_at", "-id")
     if view == "reported":
         return qs.order_by("-created_at", "-id")
     return qs.annotate(
-        overdue=When_(When(due_at__lt=now, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        overdue=When_(When(overdue_now_q(now), then=Value(0)), default=Value(1), output_field=IntegerField()),
         card_rank=When_(When(card=Card.RED, then=Value(0)), When(card=Card.YELLOW, then=Value(1)),
                         default=Value(2), output_field=IntegerField()),
     ).order_by("overdue", "card_rank", "due_at", "id")

@@ -1,9 +1,9 @@
 """The counts an operator checks after an import or upgrade. Later domains add their own sections here."""
 from django.db.models import Count
-from django.utils import timezone
 
 from weizhili.accounts.models import User
 from weizhili.cases.models import Case, Status
+from weizhili.cases.selectors import overdue_now
 from weizhili.hotline.models import Band, HotlineOrder
 from weizhili.party.models import OrgLevel, PartyMember, PartyOrg, Registration, RoleHolder
 from weizhili.people.models import Person
@@ -25,7 +25,7 @@ def summary() -> dict:
         "persons": Person.objects.count(),
         "role_holders": RoleHolder.objects.count(),
         "cases": {"total": Case.objects.count(), **_by(Case.objects.all(), "status", Status.values),
-                  "overdue_open": Case.objects.open().filter(case_due_at__lt=timezone.now()).count(),
+                  "overdue_open": overdue_now(Case.objects.all()).count(),  # 当前超期, as on the pages
                   **{f"card_{c}": n for c, n in _by(Case.objects.open(), "card", ["yellow", "red"]).items()}},
         "hotline_orders": {"total": HotlineOrder.objects.count(),
                            **_by(HotlineOrder.objects.all(), "locate_band", Band.values),
