@@ -462,3 +462,33 @@ def test_query_counts_do_not_grow_with_orders_places_or_branches(data, django_as
     assert effect.n_treated == 4
     f = hotline_figures(node=data["street"], start=Y2024, end=Y2025)
     assert f.total == 2 * 258 - 1  # the order located only to 东社区 was not doubled
+
+
+# --- the overview's shared rows -------------------------------------------------------------------------
+def test_one_street_query_gives_the_same_figures_as_one_query_each(data, django_assert_max_num_queries):
+    """The overview reads the street's grouped rows once and derives every figure from them; each figure is
+    the same as when it queries for itself."""
+    from weizhili.hotline.figures import street_rows
+
+    with django_assert_max_num_queries(1):
+        rows = street_rows(data["street"])
+    for node in (data["street"], data["east"], data["west"], data["A1"], data["B2"]):
+        for start, end in ((Y2024, Y2025), (date(2024, 3, 1), date(2024, 9, 1))):
+            alone = hotline_figures(node=node, start=start, end=end).to_dict()
+            shared = hotline_figures(node=node, start=start, end=end, rows=rows).to_dict()
+            assert shared == alone, (node.name, start)
+            assert compound_change(node=node, start=start, end=end, rows=rows) == \
+                compound_change(node=node, start=start, end=end)
+        assert branch_effect(node=node, window=3, rows=rows).to_dict() == branch_effect(node=node, window=3).to_dict()
+
+
+def test_response_within_24_hours_to_the_second(data):
+    """The database's own arithmetic (no Python per row): 24 h exactly is in time, a second more is not."""
+    start = datetime(2025, 3, 1, 9, tzinfo=TZ)
+    HotlineOrder.objects.bulk_create([
+        order(data, "A2", start, responded_at=start + timedelta(hours=24)),
+        order(data, "A2", start, responded_at=start + timedelta(hours=24, seconds=1)),
+        order(data, "A2", start + timedelta(minutes=1), responded_at=start + timedelta(hours=2)),
+    ])
+    f = hotline_figures(node=data["A2"], start=date(2025, 3, 1), end=date(2025, 4, 1))
+    assert (f.total, f.responded_in_time, f.responded_any) == (3, 2, 3)
