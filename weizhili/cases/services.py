@@ -3,7 +3,7 @@ locks the row, applies the action, appends a timeline event and an audit row, an
 import secrets
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -73,8 +73,31 @@ def _ancestor(place: Place, kind: str) -> Place | None:
     return Place.objects.get(path=place.path[: depth * Place.steplen])
 
 
+# Case codes stay short (WZ + day + 6 digits: residents read them out on the phone), so two cases of one day
+# can draw the same digits (a hotline batch of 500 does so about one time in eight). The database's unique
+# constraint is the arbiter: a taken code is drawn again inside a savepoint, which keeps the caller's
+# transaction usable on PostgreSQL. Eight draws all colliding would need a day with most codes taken.
+CODE_ATTEMPTS = 8
+
+
+def _code_digits() -> int:
+    return secrets.randbelow(10**6)
+
+
 def _new_code(now) -> str:
-    return f"WZ{timezone.localtime(now):%y%m%d}{secrets.randbelow(10**6):06d}"
+    return f"WZ{timezone.localtime(now):%y%m%d}{_code_digits():06d}"
+
+
+def _case_insert(*, now, **fields) -> Case:
+    for attempt in range(1, CODE_ATTEMPTS + 1):
+        code = _new_code(now)
+        try:
+            with transaction.atomic():
+                return Case.objects.create(code=code, created_at=now, **fields)
+        except IntegrityError:
+            if attempt == CODE_ATTEMPTS or not Case.objects.filter(code=code).exists():
+                raise  # not a code collision (or no free code found): the caller hears about it
+    raise AssertionError("unreachable")
 
 
 def route(case: Case) -> User | None:
@@ -133,13 +156,13 @@ def case_create(*, place: Place, category: Category, description: str, source: s
     now = now or timezone.now()
     compound = _ancestor(place, PlaceKind.COMPOUND)
     community = _ancestor(place, PlaceKind.COMMUNITY)
-    case = Case.objects.create(
-        code=_new_code(now), place=place, compound=compound, community=community, category=category,
+    case = _case_insert(
+        now=now, place=place, compound=compound, community=community, category=category,
         description=description[:2000], answers=answers or {}, source=source, contact_name=contact_name[:50],
         contact_phone=contact_phone, anonymous=anonymous, lat=lat, lng=lng, reporter=reporter,
         reporter_user=actor.user if actor.kind == "user" else None, external_ref=external_ref,
         tier=Tier.COMPOUND if compound else Tier.COMMUNITY,
-        handler_kind=category.handler_kind if compound else HandlerKind.COMMUNITY, created_at=now,
+        handler_kind=category.handler_kind if compound else HandlerKind.COMMUNITY,
     )
     _event(case, "create", "", Status.SUBMITTED, actor, now, note="", data={"source": source})
     audit_record(action="case.create", obj=case, user=actor.user if actor.kind == "user" else None)

@@ -84,6 +84,7 @@ class Summary:
     created_cases: int = 0
     unknown_headers: list[str] = field(default_factory=list)
     error_file: str = ""
+    cases_failed: int = 0  # open orders whose case could not be opened (named in cases_error)
     cases_error: str = ""  # opening cases failed after the orders were imported
     first_at: str = ""
     last_at: str = ""
@@ -168,10 +169,13 @@ def import_file(*, path: str | Path, street: Place, job_id: int | None = None, p
         progress(_("为未办结工单建案件"), summary.rows_read, total)
         t = time.perf_counter()
         try:
-            summary.created_cases = cases_for_open_orders(street=street)
+            opening = cases_for_open_orders(street=street)
         except Exception as exc:  # the orders are in (committed); say what did not happen instead of failing
             logger.exception("hotline: opening cases for open orders failed")
             summary.cases_error = str(exc)[:300]
+        else:  # each order whose case could not be opened is named; the others' cases are open
+            summary.created_cases, summary.cases_failed = opening.created, len(opening.failed)
+            summary.cases_error = opening.message()[:300]
         summary.timed("create_cases", t)
     summary.failed = len(problems)
     if problems:

@@ -22,6 +22,7 @@ LABELS = [
     ("repeat_orders", "重复工单 / repeat orders"),
     ("linked_cases", "关联案件 / orders linked to cases"),
     ("created_cases", "新建案件 / cases created"),
+    ("cases_error", "未能建案件 / cases not opened"),
     ("error_file", "错误文件 / error file"),
     ("seconds", "用时秒 / seconds"),
 ]
