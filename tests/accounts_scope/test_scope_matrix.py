@@ -81,6 +81,7 @@ DETAIL_ENDPOINTS = [
     ("people:unmask", "people", lambda o: o.place, "post", None),
     ("cases:detail", "cases", lambda o: o.place, "get", CASE_ROLES),
     ("cases:act", "cases", lambda o: o.place, "post", CASE_ROLES),
+    ("cases:summary", "cases", lambda o: o.place, "post", CASE_ROLES),
     ("hotline:order", "orders", lambda o: o.place, "get", HOTLINE_ROLES),
     ("hotline:order_locate", "orders", lambda o: o.place, "post", {"street_cadre", "community_worker"}),
     ("hotline:import_detail", "jobs", lambda o: o.street, "get", {"street_cadre"}),
@@ -109,7 +110,7 @@ def test_detail_endpoints_answer_404_outside_scope(client, world, personas, pers
             else:
                 assert response.status_code == 404, f"LEAK {persona} {name} {key}: {response.status_code}"
             checked += 1
-    assert checked == 9 * 2 + 2 + 2 * 2 + 2 * 2 + 2 * 2 + 3  # ... + 2 hotline orders × 2 endpoints + 3 job endpoints
+    assert checked == 10 * 2 + 2 + 2 * 2 + 2 * 2 + 2 * 2 + 3  # ... + 2 hotline orders × 2 endpoints + 3 job endpoints
 
 
 @pytest.mark.django_db

@@ -170,7 +170,7 @@ def test_me_too_and_similar_cases(tree, categories, leader):
     case = _new(tree, categories)
     assert similar_open_cases(place=tree["east_building"], category=categories["sanitation"]) == [case]
     assert similar_open_cases(place=tree["west_household"], category=categories["sanitation"]) == []
-    case_me_too(case=case, now=T0)
+    case_me_too(case=case, phone="13900001111", now=T0)
     assert Case.objects.get(pk=case.pk).me_too == 1
 
 

@@ -6,6 +6,7 @@ from django.contrib import admin
 from weizhili.places.admin_scope import ScopedAdminMixin
 
 from .models import CalendarOverride, Case, Category, ReplyTemplate, StreetPolicy
+from .services import deadlines_recompute_provisional
 
 
 class StreetScoped(ScopedAdminMixin, admin.ModelAdmin):
@@ -31,6 +32,23 @@ class CalendarOverrideAdmin(StreetScoped):
     list_display = ("day", "is_workday", "note", "street")
     list_filter = ("is_workday",)
     date_hierarchy = "day"
+
+    # A new or changed day (typically the State Council's notice for next year) settles deadlines that were
+    # counted on provisional days: recompute them at once rather than leave them marked "临时".
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        deadlines_recompute_provisional(street=obj.street)
+
+    def delete_model(self, request, obj):
+        street = obj.street
+        super().delete_model(request, obj)
+        deadlines_recompute_provisional(street=street)
+
+    def delete_queryset(self, request, queryset):
+        streets = {o.street for o in queryset}
+        super().delete_queryset(request, queryset)
+        for street in streets:
+            deadlines_recompute_provisional(street=street)
 
 
 @admin.register(ReplyTemplate)

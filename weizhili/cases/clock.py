@@ -1,9 +1,16 @@
 """The street's working-day clock: the framework-free calendar fed with the street's override table."""
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from weizhili.calendar import Deadline, WorkCalendar, red_card_at, yellow_card_at
+from weizhili.calendar import (
+    Deadline,
+    WorkCalendar,
+    official_is_workday,
+    provisional_is_workday,
+    red_card_at,
+    yellow_card_at,
+)
 
 from .models import CalendarOverride, Category, DeadlineUnit, StreetPolicy
 
@@ -21,7 +28,23 @@ class StreetCalendar(WorkCalendar):
 
 def street_calendar(street) -> StreetCalendar:
     overrides = dict(CalendarOverride.objects.filter(street=street).values_list("day", "is_workday"))
-    return StreetCalendar(overrides=overrides)
+    return StreetCalendar(overrides=_with_notice_years(overrides))
+
+
+def _with_notice_years(overrides: dict) -> dict:
+    """A year the holiday package does not know but the street's table has rows for is a year whose notice
+    was entered (its holidays and make-up working days, entered together): its unlisted days follow the
+    weekend-and-public-holiday rule as settled days, no longer provisional, so deadlines counted on them can
+    be settled (`services.deadlines_recompute_provisional`)."""
+    filled = dict(overrides)
+    for year in {d.year for d in overrides}:
+        if official_is_workday(date(year, 1, 1)) is not None:
+            continue
+        day = date(year, 1, 1)
+        while day.year == year:
+            filled.setdefault(day, provisional_is_workday(day))
+            day += timedelta(days=1)
+    return filled
 
 
 def street_policy(street) -> StreetPolicy:

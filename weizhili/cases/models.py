@@ -89,6 +89,9 @@ class StreetPolicy(models.Model):
     weight_response = models.PositiveSmallIntegerField(_("响应率权重"), default=30)
     weight_resolution = models.PositiveSmallIntegerField(_("解决率权重"), default=35)
     weight_satisfaction = models.PositiveSmallIntegerField(_("满意率权重"), default=35)
+    reopen_window_days = models.PositiveSmallIntegerField(
+        _("满意后可申请重办的期限（天）"), default=30,
+        help_text=_("结案后这么多天内，问题复发的居民可在进度页申请重办"))
 
     class Meta:
         verbose_name = _("诉求办理规则")
@@ -201,6 +204,11 @@ class Case(models.Model):
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lng = models.FloatField(_("经度"), null=True, blank=True)
     external_ref = models.CharField(_("外部编号"), max_length=40, blank=True)
+    # When the resident agreed that a grid worker records their name and phone (PIPL: consent recorded).
+    contact_consent_at = models.DateTimeField(_("同意记录联系方式时间"), null=True, blank=True)
+    # The only free text shown on public pages: written or approved by case staff, never the raw description.
+    public_summary = models.CharField(_("公开摘要"), max_length=200, blank=True,
+                                      help_text=_("工作人员撰写或审定，在公开页面显示；不要写姓名、电话、门牌号"))
 
     status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)
     parked_from = models.CharField(max_length=12, choices=Status.choices, blank=True, editable=False)
@@ -277,6 +285,23 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class MeToo(models.Model):
+    """One "me too" (附议) per person and case: the person is a keyed hash of their phone, so a second me-too
+    by the same phone adds nothing and the phone itself is not stored."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="me_toos", verbose_name=_("诉求"))
+    phone_hash = models.CharField(max_length=64, editable=False)
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("附议")
+        verbose_name_plural = _("附议")
+        constraints = [models.UniqueConstraint(fields=["case", "phone_hash"], name="uniq_metoo_person")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} +1"
 
 
 class Event(models.Model):

@@ -71,15 +71,18 @@ class ReportForm(forms.Form):
                            error_messages={"invalid": _("位置信息无效"), "min_value": _("位置信息无效"),
                                            "max_value": _("位置信息无效")})
     confirm_new = forms.BooleanField(required=False)
+    # grid workers only: the complainant agreed that their name and phone are recorded
+    consent = forms.BooleanField(required=False)
 
-    def __init__(self, *args, street: Place, categories: list[Category], grid: bool = False, **kwargs):
+    def __init__(self, *args, street: Place, categories: list[Category], grid: bool = False,
+                 scope: Place | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.street = street
         self.categories = categories
         self.grid = grid
-        if grid:  # a grid worker reports as themselves: no contact fields
-            for name in ("contact_name", "contact_phone", "anonymous"):
-                del self.fields[name]
+        self.scope = scope  # a grid worker reports only within their own area
+        if not grid:
+            del self.fields["consent"]
 
     def clean_contact_phone(self):
         phone = self.cleaned_data.get("contact_phone", "")
@@ -114,6 +117,9 @@ class ReportForm(forms.Form):
                 self.add_error("building", _("所选楼栋不属于该院落，请重新选择"))
                 return None
             place = building
+        if self.scope is not None and not place.path.startswith(self.scope.path):
+            self.add_error("compound", _("只能上报您负责范围内的院落"))
+            return None
         return place
 
     def clean(self):
@@ -132,6 +138,8 @@ class ReportForm(forms.Form):
         if data.get("unit_room"):
             answers["unit_room"] = data["unit_room"]
         data["answers"] = answers
+        if self.grid and (data.get("contact_name") or data.get("contact_phone")) and not data.get("consent"):
+            self.add_error("consent", _("记录居民的姓名或电话前，请先征得居民同意并勾选"))
         if (data.get("lat") is None) != (data.get("lng") is None):
             data["lat"] = data["lng"] = None
         data["photos"] = []
@@ -164,3 +172,21 @@ class LookupForm(forms.Form):
     code = forms.CharField(max_length=20, strip=True, error_messages={"required": _("请填写诉求编号")})
     last4 = forms.RegexField(regex=r"^\d{4}$", strip=True,
                              error_messages={"required": _("请填写手机号后4位"), "invalid": _("请填写手机号后4位数字")})
+
+
+class MeTooForm(forms.Form):
+    """附议: one per person, so the phone is asked for (only its keyed hash is kept)."""
+
+    ticket = forms.CharField(max_length=500)
+    phone = forms.CharField(max_length=20, strip=True,
+                            error_messages={"required": _("请填写手机号（每人只能附议一次，号码不会保存）"),
+                                            "max_length": _("手机号格式不正确")})
+
+    def clean_phone(self):
+        return validate_phone(self.cleaned_data["phone"])
+
+
+class ReopenForm(forms.Form):
+    note = forms.CharField(max_length=2000, strip=True,
+                           error_messages={"required": _("请说明问题又出现的情况"),
+                                           "max_length": _("说明最多2000字")})

@@ -7,6 +7,7 @@ app_name = "public"
 urlpatterns = [
     path("", views.report_view, name="report"),
     path("grid/", views.grid_view, name="grid"),
+    path("grid/done/<str:code>/", views.grid_done_view, name="grid_done"),
     path("places/", views.places_view, name="places"),
     path("nearest/", views.nearest_view, name="nearest"),
     path("metoo/", views.metoo_view, name="metoo"),

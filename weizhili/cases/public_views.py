@@ -5,7 +5,13 @@ are plain HTML forms that work without JavaScript; `static/weizhili/report.js` o
 public data only: the street's place tree down to buildings (never units or households), and for a case its
 public timeline, never the reporter's name, phone or room.
 
-The grid-worker variant (`grid_view`) is the same form for logged-in grid workers and case staff.
+The grid-worker variant (`grid_view`) is the same form for logged-in grid workers and case staff, limited to
+the compounds of their own area, recording the complainant's contact only with their consent.
+
+What these pages show of other people's cases is public by design: category, place to building level, date,
+status and the me-too count, plus the public summary case staff wrote. Never a description, a supplement or
+a comment a resident typed (they may hold names, phones, ID numbers and rooms), not even on the case's own
+tracking page, whose link may be forwarded.
 """
 import hmac
 import math
@@ -28,14 +34,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from weizhili.accounts.permissions import Action, allowed
 from weizhili.audit.middleware import client_address
+from weizhili.people.crypto import decrypt, encrypt
 from weizhili.places.models import Place, PlaceKind
 
 from . import workflow
-from .models import Attachment, Case, Event, FollowUp, Source
+from .clock import street_policy
+from .models import Attachment, Case, Event, FollowUp, Satisfaction, Source
 from .public_forms import (
     LookupForm,
+    MeTooForm,
     NoteForm,
     RateForm,
+    ReopenForm,
     ReportForm,
     parse_id,
     question_field_name,
@@ -60,7 +70,7 @@ STEP = Place.steplen
 # every web process sees the same counts.
 LOOKUP_LIMIT = 10          # wrong code/phone pairs per address ...
 LOOKUP_WINDOW = 10 * 60    # ... in this many seconds, then 429
-REPORT_LIMIT = 20          # new cases per address (anonymous reporters) ...
+REPORT_LIMIT = 20          # new cases, similar-case look-ups and me-toos per address (anonymous visitors) ...
 REPORT_WINDOW = 60 * 60    # ... in this many seconds
 URGE_INTERVAL = timedelta(hours=24)  # one resident urge per case per day
 
@@ -229,26 +239,43 @@ def grid_view(request):
         street = _street_of(user.place)
     else:
         raise PermissionDenied(_("只有网格员和工作人员可以使用此页面"))
-    return _report(request, street=street, grid_user=user)
+    return _report(request, street=street, grid_user=user, scope=_grid_scope(user, street))
 
 
-def _report(request, *, street: Place, grid_user):
+def _grid_scope(user, street: Place) -> Place | None:
+    """The area a grid worker reports in: their scope node, cut at the compound (a building leader reports for
+    their compound); None (the whole street) for street-level users and superusers."""
+    node = None if user.is_superuser else user.place
+    if node is None or node.depth <= 1:
+        return None
+    if node.depth > 3:
+        node = Place.objects.filter(path=node.path[: 3 * STEP]).first() or node
+    return node if node.path.startswith(street.path) else None
+
+
+def _in_scope(place: Place, scope: Place | None) -> bool:
+    """Whether a community or compound may be offered: inside the scope, or (a community) holding it."""
+    return scope is None or place.path.startswith(scope.path) or scope.path.startswith(place.path)
+
+
+def _report(request, *, street: Place, grid_user, scope: Place | None = None):
     grid = grid_user is not None
     categories = categories_ensure(street=street)
+    page = {"street": street, "grid": grid, "categories": categories, "scope": scope}
     if request.method != "POST":
-        return _report_page(request, street=street, grid=grid, categories=categories, form=None)
+        return _report_page(request, form=None, **page)
     if not grid and _over_limit("report", request, REPORT_LIMIT):
-        return _report_page(request, street=street, grid=grid, categories=categories, form=None, status=429,
-                            error=_("提交太频繁，请稍后再试"))
-    form = ReportForm(request.POST, request.FILES, street=street, categories=categories, grid=grid)
+        return _report_page(request, form=None, status=429, error=_("提交太频繁，请稍后再试"), **page)
+    form = ReportForm(request.POST, request.FILES, street=street, categories=categories, grid=grid, scope=scope)
     if not form.is_valid():
-        return _report_page(request, street=street, grid=grid, categories=categories, form=form)
+        return _report_page(request, form=form, **page)
     data = form.cleaned_data
     if not data.get("confirm_new"):
         similar = similar_open_cases(place=data["place"], category=data["category"])
         if similar:
-            return _report_page(request, street=street, grid=grid, categories=categories, form=form,
-                                similar=similar)
+            if not grid:  # the look-up shows other people's cases: it counts like a report
+                _count("report", request, REPORT_WINDOW)
+            return _report_page(request, form=form, similar=similar, **page)
     location = {"lat": data["lat"], "lng": data["lng"]} if data.get("lat") is not None else {}
     try:
         with transaction.atomic():
@@ -257,18 +284,34 @@ def _report(request, *, street: Place, grid_user):
                 source=Source.GRID if grid else Source.RESIDENT,
                 actor=Actor(user=grid_user) if grid else RESIDENT_ACTOR,
                 contact_name=data.get("contact_name") or "", contact_phone=data.get("contact_phone") or "",
-                anonymous=bool(data.get("anonymous")), answers=data["answers"], **location)
+                anonymous=bool(data.get("anonymous")), answers=data["answers"],
+                contact_consent_at=timezone.now() if grid and data.get("consent") else None, **location)
             created = case.events.filter(action="create").first()
             case_photos_attach(case=case, photos=data["photos"], event=created, user=grid_user)
     except CaseError as exc:
         form.add_error(None, str(exc))
-        return _report_page(request, street=street, grid=grid, categories=categories, form=form)
-    if not grid:
-        _count("report", request, REPORT_WINDOW)
+        return _report_page(request, form=form, **page)
+    if grid:
+        return redirect("public:grid_done", code=case.code)
+    _count("report", request, REPORT_WINDOW)
     return redirect(f"{reverse('public:track', args=[case.token])}?new=1")
 
 
-def _report_page(request, *, street, grid, categories, form, similar=None, status=200, error=""):
+def _metoo_ticket(case: Case) -> str:
+    """What the "me too" button carries: the case's code, encrypted and signed with a time, so the similar-case
+    list hands out neither an internal id nor a code (code plus phone digits open the lookup page)."""
+    return signing.dumps(encrypt(case.code), salt=METOO_SALT)
+
+
+def _metoo_case(ticket: str) -> Case | None:
+    try:
+        code = decrypt(signing.loads(ticket, salt=METOO_SALT, max_age=METOO_MAX_AGE))
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return Case.objects.select_related("category").filter(code=code).first()
+
+
+def _report_page(request, *, street, grid, categories, form, scope=None, similar=None, status=200, error=""):
     posted = form is not None
     source = request.POST if posted else request.GET
     values = {key: (source.get(key) or "").strip() for key in (
@@ -276,8 +319,9 @@ def _report_page(request, *, street, grid, categories, form, similar=None, statu
         "contact_phone", "lat", "lng")}
     values["anonymous"] = bool(source.get("anonymous")) if posted else False
     values["keep_location"] = bool(source.get("keep_location")) if posted else False
+    values["consent"] = bool(source.get("consent")) if posted else False
 
-    communities = _children(street, PlaceKind.COMMUNITY)
+    communities = [c for c in _children(street, PlaceKind.COMMUNITY) if _in_scope(c, scope)]
     community = compound = None
     if posted:
         community = next((c for c in communities if str(c.pk) == values["community"]), None)
@@ -296,8 +340,8 @@ def _report_page(request, *, street, grid, categories, form, similar=None, statu
 
     groups = []
     if step == 1:
-        compounds = list(Place.objects.filter(path__startswith=street.path, depth=3, kind=PlaceKind.COMPOUND)
-                         .order_by("sort_key", "path"))
+        compounds = [c for c in Place.objects.filter(path__startswith=street.path, depth=3, kind=PlaceKind.COMPOUND)
+                     .order_by("sort_key", "path") if _in_scope(c, scope)]
         groups = [(c, [x for x in compounds if x.path.startswith(c.path)]) for c in communities]
 
     category_rows = []
@@ -311,13 +355,17 @@ def _report_page(request, *, street, grid, categories, form, similar=None, statu
     similar_rows = []
     if similar:
         labels = _public_labels([c.place for c in similar])
-        similar_rows = [{"case": c, "place": labels.get(c.place_id, ""),
-                         "ticket": signing.dumps(c.pk, salt=METOO_SALT)} for c in similar]
+        similar_rows = [{"case": c, "place": labels.get(c.place_id, ""), "ticket": _metoo_ticket(c)}
+                        for c in similar]
 
     return render(request, "cases/public/report.html", {
         "street": street, "grid": grid, "step": step, "values": values, "form": form, "error": error,
         "groups": groups, "communities": communities, "community": community, "compound": compound,
-        "compounds": _children(community, PlaceKind.COMPOUND) if community else [],
+        "compounds": [c for c in _children(community, PlaceKind.COMPOUND) if _in_scope(c, scope)]
+        if community else [],
+        "community_open": scope is None or scope.depth <= 2,  # may the report stay at community level?
+        # a compound-level worker: report.js offers only these when it reloads a community's compounds
+        "allowed_compounds": scope.pk if scope is not None and scope.depth >= 3 else "",
         "buildings": _children(compound, PlaceKind.BUILDING) if compound else [],
         "categories": category_rows, "has_questions": any(row["questions"] for row in category_rows),
         "similar": similar_rows, "photos_dropped": bool(request.FILES.getlist("photos")) if posted else False,
@@ -327,25 +375,40 @@ def _report_page(request, *, street, grid, categories, form, similar=None, statu
 
 @require_POST
 def metoo_view(request):
-    """"我也遇到了": +1 on an open case offered as similar. The form carries a signed ticket, not the case's
-    tracking token, so the similar-case list never hands out other people's tracking links."""
-    try:
-        case_id = signing.loads(request.POST.get("ticket", ""), salt=METOO_SALT, max_age=METOO_MAX_AGE)
-    except signing.BadSignature:
+    """"我也遇到了": +1 on an open case offered as similar, once per person (by phone, kept only as a keyed
+    hash). The form carries an opaque ticket, neither the case's id nor its tracking token."""
+    if _over_limit("report", request, REPORT_LIMIT):
+        return render(request, "cases/public/metoo.html", {"error": _("提交太频繁，请稍后再试")}, status=429)
+    form = MeTooForm(request.POST)
+    case = _metoo_case(request.POST.get("ticket", ""))
+    if case is None:
         return render(request, "cases/public/metoo.html", {"error": _("页面已过期，请重新提交")}, status=400)
-    case = get_object_or_404(Case.objects.select_related("category"), pk=case_id)
-    done = request.session.get("public_metoo", [])
+    if not form.is_valid():
+        return render(request, "cases/public/metoo.html",
+                      {"form": form, "ticket": request.POST.get("ticket", ""), "case": case}, status=200)
+    _count("report", request, REPORT_WINDOW)
     error = ""
-    if case.pk in done:
-        error = _("您已经附议过这件诉求了")
-    else:
-        try:
-            case = case_me_too(case=case)
-        except CaseError as exc:
-            error = str(exc)
-        else:
-            request.session["public_metoo"] = [*done, case.pk][-50:]
-    return render(request, "cases/public/metoo.html", {"case": case, "error": error})
+    try:
+        case = case_me_too(case=case, phone=form.cleaned_data["phone"])
+    except CaseError as exc:
+        error = str(exc)
+    return render(request, "cases/public/metoo.html", {"case": case, "error": error, "done": not error})
+
+
+@never_cache
+@login_required
+@require_GET
+def grid_done_view(request, code: str):
+    """The grid worker's confirmation: speaks to the worker, with what to hand on to the resident."""
+    case = (Case.objects.select_related("category", "place").filter(code=code, reporter_user=request.user,
+                                                                     source=Source.GRID).first())
+    if case is None:
+        raise Http404("unknown case")
+    link = request.build_absolute_uri(reverse("public:track", args=[case.token]))
+    return render(request, "cases/public/grid_done.html", {
+        "case": case, "place": _public_labels([case.place]).get(case.place_id, ""), "link": link,
+        "has_phone": bool(case.contact_phone), "again": reverse("public:grid"),
+    })
 
 
 # --- tracking -------------------------------------------------------------------------------------------
@@ -368,7 +431,7 @@ def _urged_recently(case: Case) -> bool:
 @require_http_methods(["GET", "POST"])
 def track_view(request, token: str):
     case = _case_by_token(token)
-    info_form, rate_form, error = NoteForm(), RateForm(), ""
+    info_form, rate_form, reopen_form, error = NoteForm(), RateForm(), ReopenForm(), ""
     if request.method == "POST":
         action = request.POST.get("action", "")
         done = None
@@ -384,6 +447,12 @@ def track_view(request, token: str):
                     raise CaseError(_("您已经催办过了，工作人员会尽快处理（每天可催办一次）"))
                 case_transition(case_id=case.pk, action="urge", actor=RESIDENT_ACTOR)
                 done = _("已催办，工作人员会尽快处理")
+            elif action == "reopen":
+                reopen_form = ReopenForm(request.POST)
+                if reopen_form.is_valid():
+                    case_transition(case_id=case.pk, action="resident_reopen", actor=RESIDENT_ACTOR,
+                                    note=reopen_form.cleaned_data["note"])
+                    done = _("已申请重办，工作人员会重新处理")
             elif action == "rate":
                 rate_form = RateForm(request.POST)
                 if rate_form.is_valid():
@@ -400,13 +469,27 @@ def track_view(request, token: str):
         if done:
             messages.success(request, done)
             return redirect("public:track", token=case.token)
-    return _track_page(request, case, info_form=info_form, rate_form=rate_form, error=error)
+    return _track_page(request, case, info_form=info_form, rate_form=rate_form, reopen_form=reopen_form,
+                       error=error)
 
 
-def _track_page(request, case: Case, *, info_form, rate_form, error):
+def _reopen_open(case: Case, rating) -> bool:
+    """Whether the tracking page offers 问题复发 (the service checks the same again)."""
+    if case.status not in workflow.TABLE["resident_reopen"].sources or rating is None or case.closed_at is None:
+        return False
+    if rating.satisfaction == Satisfaction.UNSATISFIED:
+        return False
+    days = street_policy(_street_of(case.community)).reopen_window_days
+    return timezone.now() <= case.closed_at + timedelta(days=days)
+
+
+def _track_page(request, case: Case, *, info_form, rate_form, reopen_form, error):
+    # Notes typed by staff (replies, results) are the answer the resident is waiting for; what a resident typed
+    # (supplements, comments, a reopen's reason) is never shown here, like the description.
     events = [{"label": (workflow.TABLE[e.action].label if e.action in workflow.TABLE
                          else _EXTRA_LABELS.get(e.action, _("办理进展"))),
-               "who": _ROLE_WORDS.get(e.actor_label, _("工作人员")), "at": e.at, "note": e.note}
+               "who": _ROLE_WORDS.get(e.actor_label, _("工作人员")), "at": e.at,
+               "note": "" if e.actor_label == workflow.RESIDENT else e.note}
               for e in Event.objects.filter(case=case, public=True).order_by("at", "id")]
     photos = [reverse("public:photo", args=[case.token, a.pk])
               for a in Attachment.objects.filter(case=case, public=True, content_type__startswith="image/")
@@ -419,7 +502,8 @@ def _track_page(request, case: Case, *, info_form, rate_form, error):
         "can_add_info": case.status in workflow.TABLE["add_info"].sources,
         "can_urge": case.status in workflow.TABLE["urge"].sources,
         "can_rate": case.status in workflow.TABLE["rate"].sources and rating is None,
-        "info_form": info_form, "rate_form": rate_form, "error": error,
+        "can_reopen": _reopen_open(case, rating),
+        "info_form": info_form, "rate_form": rate_form, "reopen_form": reopen_form, "error": error,
         "satisfaction_choices": RateForm.base_fields["satisfaction"].choices,
     }, status=200)
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("<int:case_id>/", views.detail, name="detail"),
     path("<int:case_id>/act/", views.act, name="act"),
+    path("<int:case_id>/summary/", views.summary, name="summary"),
     path("<int:case_id>/photo/<int:attachment_id>/", views.photo, name="photo"),
 ]

@@ -25,7 +25,15 @@ from weizhili.places.views import map_features
 from . import selectors, workflow
 from .forms import ActionForm, StaffIntakeForm
 from .models import Card, Category, HandlerKind, Notification, ReplyTemplate, Source, Status
-from .services import Actor, CaseError, case_create, case_transition, categories_ensure, street_of
+from .services import (
+    Actor,
+    CaseError,
+    case_create,
+    case_summary_set,
+    case_transition,
+    categories_ensure,
+    street_of,
+)
 from .uploads import case_photos_attach, photos_prepare
 
 PHOTO_ACTIONS = frozenset({"report", "reply"})
@@ -133,6 +141,22 @@ def act(request, case_id: int):
         case = selectors.case_get(user=request.user, case_id=case.pk)  # as it is now, for the right buttons
         return refused(str(exc))
     messages.success(request, _("已完成：%(action)s") % {"action": workflow.TABLE[action].label})
+    return redirect("cases:detail", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def summary(request, case_id: int):
+    """Save the public summary (公开摘要), the only free text about a case that public pages show."""
+    _staff(request)
+    case = selectors.case_get(user=request.user, case_id=case_id)
+    try:
+        case_summary_set(case_id=case.pk, actor=Actor(request.user),
+                         summary=request.POST.get("public_summary", "")[:1000])
+    except CaseError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("公开摘要已保存"))
     return redirect("cases:detail", case_id=case.pk)
 
 

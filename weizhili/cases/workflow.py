@@ -56,6 +56,13 @@ TABLE: dict[str, Transition] = {t.action: t for t in [
     Transition("close", (Status.VERIFIED,), Status.CLOSED, _("结案"), STAFF),
     Transition("rate", (Status.CLOSED,), None, _("评价"), HANDLERS | {RESIDENT}, tier_bound=False),
     Transition("reopen", (Status.CLOSED,), Status.DISPATCHED, _("重办"), STAFF | {SYSTEM}, note_required=True),
+    # 问题复发: the resident holding the tracking link, after a (basically) satisfied rating, within the street's
+    # reopen window (StreetPolicy.reopen_window_days); the service checks both.
+    Transition("resident_reopen", (Status.CLOSED,), Status.DISPATCHED, _("问题复发，居民申请重办"), {RESIDENT},
+               note_required=True, tier_bound=False),
+    # 不合理诉求: approved as unreasonable, the case leaves every rate's denominator (rules-and-metrics.md).
+    Transition("exempt", _OPEN + (Status.CLOSED, Status.PARKED), None, _("认定为不合理诉求（不计入考核）"),
+               SUPERVISORS, note_required=True, public=False),
     Transition("return", (Status.DISPATCHED,), Status.REGISTERED, _("退回"), HANDLERS, note_required=True,
                assignee_may=True),
     Transition("escalate", _RUNNING, Status.DISPATCHED, _("上报上一级"), HANDLERS | {SYSTEM}, note_required=True,

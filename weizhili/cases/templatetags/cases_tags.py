@@ -7,7 +7,8 @@ from ..workflow import TABLE
 
 register = template.Library()
 
-_EXTRA = {"create": gettext_noop("上报"), "me_too": gettext_noop("附议"), "merge_in": gettext_noop("合并重复诉求")}
+_EXTRA = {"create": gettext_noop("上报"), "me_too": gettext_noop("附议"), "merge_in": gettext_noop("合并重复诉求"),
+          "summary": gettext_noop("公开摘要")}
 
 
 @register.filter

@@ -54,6 +54,8 @@
       fill(building, [], attr(form, "none-building"));
       if (!community.value) { fill(compound, [], attr(form, "none-compound")); return; }
       get(placesUrl + "?" + query(form, { parent: community.value }), function (items) {
+        var only = attr(form, "compounds");
+        if (only && items) { items = items.filter(function (i) { return String(i.id) === only; }); }
         fill(compound, items, attr(form, "none-compound"), value);
         if (then) { then(); }
       });
