@@ -7,7 +7,7 @@ from pathlib import Path
 
 from weizhili.hotline.classes import category_model_train, orders_reclassify
 from weizhili.hotline.figures import founding_dates
-from weizhili.hotline.importing import import_file
+from weizhili.hotline.services import import_file_recorded
 from weizhili.places.models import Place, PlaceAlias, PlaceKind
 
 from .hotline_data import CompoundSpec, generate_orders, write_csv
@@ -47,7 +47,7 @@ def build_hotline_history(street: Place, *, seed: int) -> dict:
         # a GB18030 CSV, as many hotline systems export (writing the same rows as xlsx takes ~7 s more)
         path = Path(folder) / "章丘区12345热线工单.csv"
         write_csv(path, rows, encoding="gb18030")
-        summary = import_file(path=path, street=street, create_cases=False)
+        _job, summary = import_file_recorded(path=path, street=street, create_cases=False)  # in the history
     category_model_train(street=street, limit=DEMO_TRAINING_ORDERS)
     summary.classified = orders_reclassify(street=street)
     return summary.as_dict()

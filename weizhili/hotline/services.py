@@ -51,6 +51,27 @@ def import_job_create(*, street: Place, user, upload) -> ImportJob:
     return job
 
 
+def import_file_recorded(*, path, street: Place, user=None, **options):
+    """Import a file outside the upload page (the `import-hotline` command, the demo) and record it as a job
+    like an upload, so that the import history lists every import and the orders point to it
+    (`last_import`). Returns (job, summary); a failed import is recorded as failed, then raised."""
+    from .importing import import_file  # the importer pulls in the reader and the classifier: only when used
+
+    job = ImportJob.objects.create(street=street, created_by=user, file_name=Path(path).name[:200],
+                                   status=JobStatus.RUNNING, stage=_("命令行导入"))
+    try:
+        summary = import_file(path=path, street=street, job_id=job.pk, **options)
+    except Exception as exc:
+        ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.FAILED, finished_at=timezone.now(),
+                                                   message=str(exc)[:1000])
+        raise
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.DONE, stage=_("完成"), rows_done=summary.rows_read, rows_total=summary.rows_read,
+        summary=summary.as_dict(), error_path=summary.error_file, finished_at=timezone.now())
+    job.refresh_from_db()
+    return job, summary
+
+
 def column_mapping_save(*, job: ImportJob, user, choices: dict[str, str]) -> None:
     """Remember what the unknown headers mean for this street, then queue the import again."""
     for field in choices.values():

@@ -9,6 +9,7 @@ from weizhili.audit.services import audit_record
 from weizhili.hotline.gazetteer import street_named
 from weizhili.hotline.importing import HeaderError, import_file
 from weizhili.hotline.reading import ReadError
+from weizhili.hotline.services import import_file_recorded
 
 LABELS = [
     ("rows_read", "读取行数 / rows read"),
@@ -60,8 +61,9 @@ class Command(BaseCommand):
             bar.update(done - bar.n)
 
         try:
-            summary = import_file(path=path, street=place, progress=progress, error_path=errors, language=lang,
-                                  create_cases=not no_cases)
+            # recorded as a job, so that the import history page lists command-line imports too
+            _job, summary = import_file_recorded(path=path, street=place, progress=progress, error_path=errors,
+                                                 language=lang, create_cases=not no_cases)
         except (ReadError, HeaderError) as exc:
             raise CommandError(f"导入失败 / import failed: {exc}", returncode=1) from exc
         finally:
