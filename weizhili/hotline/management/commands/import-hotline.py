@@ -7,7 +7,7 @@ from tqdm import tqdm
 
 from weizhili.audit.services import audit_record
 from weizhili.hotline.gazetteer import street_named
-from weizhili.hotline.importing import HeaderError, import_file
+from weizhili.hotline.importing import HeaderError
 from weizhili.hotline.reading import ReadError
 from weizhili.hotline.services import import_file_recorded
 
