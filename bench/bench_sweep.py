@@ -188,6 +188,7 @@ def _naive_loop(ids, now, street):
 
     from weizhili.accounts.models import User
     from weizhili.cases.clock import card_times, category_deadline, street_calendar, street_policy
+    from weizhili.cases.escalation import TIER_STAFF
     from weizhili.cases.models import (
         RUNNING_STATUSES,
         TIER_ORDER,
@@ -201,7 +202,7 @@ def _naive_loop(ids, now, street):
         SupervisionReason,
         Tier,
     )
-    from weizhili.cases.sweep import SYSTEM_LABEL, TIER_ROLE
+    from weizhili.cases.sweep import SYSTEM_LABEL
 
     calendar, policy = street_calendar(street), street_policy(street)  # once, generously
     stepped = 0
@@ -227,9 +228,10 @@ def _naive_loop(ids, now, street):
                                      actor_label=SYSTEM_LABEL, at=now,
                                      data={"tier": upper, "from_tier": lower, "automatic": True})
                 place_id = case.community_id if upper == Tier.COMMUNITY else street.pk
-                users = User.objects.filter(role=TIER_ROLE[upper], is_active=True, place_id=place_id)
-                Notification.objects.bulk_create([Notification(user=u, case=case, text=f"诉求已上报：{case.code}",
-                                                               created_at=now) for u in users])
+                users = User.objects.filter(role=TIER_STAFF[upper][0], is_active=True, place_id=place_id)
+                Notification.objects.bulk_create([Notification(user=u, case=case, kind="escalate",
+                                                               params={"code": case.code}, created_at=now)
+                                                  for u in users])
                 stepped += 1
             if case.card != Card.RED and case.red_at and case.red_at <= now:
                 case.card = Card.RED
@@ -341,7 +343,9 @@ def main() -> None:
         }
         print(f"sweep:    {sweep_s:6.2f} s  escalated {escalated:,} {dict(result.escalated)}, "
               f"yellow {result.yellow:,}, red {result.red:,}")
-        print(f"          {len(statements)} statements; the slowest:")
+        in_statements = sum(seconds for seconds, _sql in statements)
+        print(f"          {len(statements)} statements, {in_statements:.2f} s; outside them (commits with their "
+              f"deferred foreign-key checks, Python) {sweep_s - in_statements:.2f} s; the slowest:")
         for seconds, sql in sorted(statements, reverse=True)[:6]:
             print(f"          {seconds:6.2f} s  {sql[:110]}")
         print(f"re-run:   {again_s:6.2f} s  ({again.total} changes: nothing due, the cost of finding nothing)")

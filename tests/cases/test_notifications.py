@@ -68,3 +68,43 @@ def test_notification_page_lists_mine_and_marks_them_read(client, tree, categori
     body = client.get(reverse("cases:notifications")).content.decode()
     assert "已派给您" in body
     assert not Notification.objects.filter(user=leader, read_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_one_notification_in_each_recipients_language(client, tree, categories, leader, personas):
+    """Stored as a kind and its parameters, a notification is rendered when shown or mailed: in English for a
+    recipient who reads English, in Chinese for one who reads Chinese."""
+    from datetime import timedelta
+
+    from weizhili.accounts.models import Role
+    from weizhili.cases.sweep import sweep
+
+    from .. import factories
+
+    chinese = personas["community_worker"]
+    english = factories.make_user(Role.COMMUNITY_WORKER, tree["east"], username="worker_en", language="en",
+                                  email="en@example.org", email_mode="instant")
+    chinese.email, chinese.email_mode, chinese.language = "zh@example.org", "instant", "zh-hans"
+    chinese.save()
+    case = case_create(place=tree["east_household"], category=categories["sanitation"], description="楼道灯不亮了",
+                       now=T0)
+    sweep(now=T0 + timedelta(days=2, hours=16))  # escalated to the community: both workers are told
+    notes = {n.user_id: n for n in Notification.objects.filter(case=case, kind="escalate")}
+    assert set(notes) == {chinese.pk, english.pk}
+    assert all(n.text == "" and n.params == {"code": case.code} for n in notes.values())  # no text stored
+
+    assert send_instant_emails() == 2
+    body = {m.to[0]: m.body for m in mail.outbox}
+    subject = {m.to[0]: m.subject for m in mail.outbox}
+    assert f"Case {case.code} was escalated to your tier" in body["en@example.org"]
+    assert "new notification" in subject["en@example.org"]
+    assert f"诉求 {case.code} 已上报到本级" in body["zh@example.org"]
+    assert "新通知" in subject["zh@example.org"]
+
+    # on the page, each reads it in the language they read the site in
+    client.force_login(english)
+    page = client.get(reverse("cases:notifications"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"Case {case.code} was escalated to your tier" in page
+    client.force_login(chinese)
+    page = client.get(reverse("cases:notifications"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"诉求 {case.code} 已上报到本级" in page

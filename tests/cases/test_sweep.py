@@ -83,3 +83,75 @@ def test_parked_and_closed_cases_are_not_swept(tree, categories, leader, persona
     case_transition(case_id=parked.pk, action="park", actor=Actor(personas["community_worker"]), note="等待",
                     now=T0)
     assert sweep(now=T0 + timedelta(days=30)).total == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_login_does_not_wait_for_a_catch_up_sweep(flushable_audit, tree, categories, leader):
+    """Each batch chains its audit row and commits, so the audit chain's head is free between batches: another
+    connection writes its audit row (a login) while the sweep still has batches to go, without waiting."""
+    import threading
+    import time
+
+    from django.db import OperationalError, connection, connections, transaction
+
+    from weizhili.audit.models import AuditEntry
+    from weizhili.audit.services import audit_record, audit_verify
+
+    for _ in range(3):
+        _new(tree, categories)
+    when = T0 + timedelta(days=2, hours=16)
+    paused, resume = threading.Event(), threading.Event()
+    outcome = {}
+
+    def between_batches(step):
+        if not paused.is_set():  # after the first committed batch: hold the sweep here
+            paused.set()
+            resume.wait(30)
+
+    def run():
+        try:
+            outcome["result"] = sweep(now=when, batch_size=1, on_batch=between_batches)
+        except Exception as exc:  # reported by the assertions below
+            outcome["error"] = exc
+        finally:
+            connections.close_all()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    try:
+        assert paused.wait(30), outcome
+        started = time.monotonic()
+        try:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":  # a waiting login would fail here instead of hanging
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET LOCAL lock_timeout = '3s'")
+                audit_record(action="accounts.login", username="someone")
+            wrote = True
+        except OperationalError:  # PostgreSQL's lock timeout; SQLite's "database table is locked"
+            wrote = False
+        waited = time.monotonic() - started
+    finally:
+        resume.set()
+        worker.join(60)
+    assert wrote and waited < 2, waited
+    assert "error" not in outcome, outcome
+    assert outcome["result"].escalated == {Tier.COMMUNITY: 3}
+    assert AuditEntry.objects.filter(action="case.sweep.escalate").count() == 3  # one audit row per batch
+    assert audit_verify()[1] is None  # the login's row sits between two batches' rows, chained
+
+
+def test_one_table_of_sla_defaults(tree):
+    """Every default deadline is read from SLA_DEFAULTS: the street's policy, the default categories."""
+    from weizhili.cases.models import SLA_DEFAULTS, TIER_ORDER, StreetPolicy
+    from weizhili.cases.services import categories_ensure
+
+    # the defaults of docs/rules-and-metrics.md
+    assert SLA_DEFAULTS["tier_workdays"] == {Tier.COMPOUND: 2, Tier.COMMUNITY: 3, Tier.STREET: 5}
+    policy = StreetPolicy()
+    assert {tier: policy.tier_sla(tier) for tier in TIER_ORDER} == SLA_DEFAULTS["tier_workdays"]
+    assert (policy.handle_workdays, policy.max_extension_workdays, policy.return_window_workdays) == (
+        SLA_DEFAULTS["handle_workdays"], SLA_DEFAULTS["max_extension_workdays"],
+        SLA_DEFAULTS["return_window_workdays"])
+    categories = categories_ensure(street=tree["street"])
+    assert {c.code: (c.deadline_unit, c.deadline_value) for c in categories} == SLA_DEFAULTS["categories"]

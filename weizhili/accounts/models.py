@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +48,8 @@ class User(AbstractUser):
     totp_confirmed = models.BooleanField(_("已启用动态口令"), default=False)
     totp_last_counter = models.BigIntegerField(default=0, editable=False)
     email_mode = models.CharField(_("邮件通知"), max_length=8, choices=EmailMode.choices, default=EmailMode.OFF)
+    # The language notifications are mailed in (blank: the site's default); pages follow the browser.
+    language = models.CharField(_("通知语言"), max_length=10, choices=settings.LANGUAGES, blank=True)
 
     class Meta:
         verbose_name = _("用户")

@@ -73,17 +73,41 @@ class Satisfaction(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("不满意")
 
 
+# The one table of default deadlines (docs/rules-and-metrics.md): StreetPolicy's fields and the default
+# categories take their defaults from here; each street then edits its own copy in the admin.
+SLA_DEFAULTS = {
+    "tier_workdays": {Tier.COMPOUND: 2, Tier.COMMUNITY: 3, Tier.STREET: 5},  # 小事不出院落，矛盾不出社区
+    "handle_workdays": 5,         # the case-level clock and most categories (Shandong hotline default)
+    "max_extension_workdays": 10,
+    "return_window_workdays": 2,  # a wrongly dispatched order may be returned within this many working days
+    # per default category: (unit, value); urgent classes count natural hours
+    "categories": {
+        "property": (DeadlineUnit.WORKDAYS, 5), "sanitation": (DeadlineUnit.WORKDAYS, 3),
+        "noise": (DeadlineUnit.WORKDAYS, 3), "parking": (DeadlineUnit.WORKDAYS, 5),
+        "utilities": (DeadlineUnit.HOURS, 24), "dispute": (DeadlineUnit.WORKDAYS, 5),
+        "safety": (DeadlineUnit.HOURS, 2), "repair": (DeadlineUnit.WORKDAYS, 5),
+        "welfare": (DeadlineUnit.WORKDAYS, 5), "other": (DeadlineUnit.WORKDAYS, 5),
+    },
+}
+
+
 class StreetPolicy(models.Model):
     """Per-street rules with the defaults of docs/rules-and-metrics.md; editable in the admin."""
 
     street = models.OneToOneField("places.Place", on_delete=models.CASCADE, related_name="case_policy",
                                   verbose_name=_("街道"))
-    compound_sla_workdays = models.PositiveSmallIntegerField(_("院落层级办理时限（工作日）"), default=2)
-    community_sla_workdays = models.PositiveSmallIntegerField(_("社区层级办理时限（工作日）"), default=3)
-    street_sla_workdays = models.PositiveSmallIntegerField(_("街道层级办理时限（工作日）"), default=5)
-    handle_workdays = models.PositiveSmallIntegerField(_("案件办理时限（工作日）"), default=5)
-    max_extension_workdays = models.PositiveSmallIntegerField(_("最长延期（工作日）"), default=10)
-    return_window_workdays = models.PositiveSmallIntegerField(_("退回时限（工作日）"), default=2)
+    compound_sla_workdays = models.PositiveSmallIntegerField(_("院落层级办理时限（工作日）"),
+                                                             default=SLA_DEFAULTS["tier_workdays"][Tier.COMPOUND])
+    community_sla_workdays = models.PositiveSmallIntegerField(_("社区层级办理时限（工作日）"),
+                                                              default=SLA_DEFAULTS["tier_workdays"][Tier.COMMUNITY])
+    street_sla_workdays = models.PositiveSmallIntegerField(_("街道层级办理时限（工作日）"),
+                                                           default=SLA_DEFAULTS["tier_workdays"][Tier.STREET])
+    handle_workdays = models.PositiveSmallIntegerField(_("案件办理时限（工作日）"),
+                                                       default=SLA_DEFAULTS["handle_workdays"])
+    max_extension_workdays = models.PositiveSmallIntegerField(_("最长延期（工作日）"),
+                                                              default=SLA_DEFAULTS["max_extension_workdays"])
+    return_window_workdays = models.PositiveSmallIntegerField(_("退回时限（工作日）"),
+                                                              default=SLA_DEFAULTS["return_window_workdays"])
     basic_satisfaction_weight = models.DecimalField(_("基本满意折算系数"), max_digits=3, decimal_places=2,
                                                     default=1)
     weight_response = models.PositiveSmallIntegerField(_("响应率权重"), default=30)
@@ -135,7 +159,7 @@ class Category(models.Model):
                                     default=HandlerKind.BRANCH)
     deadline_unit = models.CharField(_("时限单位"), max_length=10, choices=DeadlineUnit.choices,
                                      default=DeadlineUnit.WORKDAYS)
-    deadline_value = models.PositiveSmallIntegerField(_("办理时限"), default=5)
+    deadline_value = models.PositiveSmallIntegerField(_("办理时限"), default=SLA_DEFAULTS["handle_workdays"])
     questions = models.JSONField(_("补充问题"), default=list, blank=True,
                                  help_text=_("如 [{\"code\": \"floor\", \"label\": \"几楼？\"}]"))
     sort_key = models.PositiveSmallIntegerField(_("排序"), default=0)
@@ -152,19 +176,20 @@ class Category(models.Model):
 
 
 DEFAULT_CATEGORIES = [
-    # code, name, handler, unit, value, questions
-    ("property", "物业服务", HandlerKind.PROPERTY, DeadlineUnit.WORKDAYS, 5, []),
-    ("sanitation", "环境卫生", HandlerKind.BRANCH, DeadlineUnit.WORKDAYS, 3, []),
-    ("noise", "噪音扰民", HandlerKind.BRANCH, DeadlineUnit.WORKDAYS, 3,
-     [{"code": "time", "label": "一般在什么时间？"}]),
-    ("parking", "停车与交通", HandlerKind.BRANCH, DeadlineUnit.WORKDAYS, 5, []),
-    ("utilities", "水电暖气", HandlerKind.PROPERTY, DeadlineUnit.HOURS, 24,
-     [{"code": "scope", "label": "影响几户？"}]),
-    ("dispute", "邻里纠纷", HandlerKind.MEDIATION, DeadlineUnit.WORKDAYS, 5, []),
-    ("safety", "公共安全", HandlerKind.BRANCH, DeadlineUnit.HOURS, 2, []),
-    ("repair", "设施维修", HandlerKind.PROPERTY, DeadlineUnit.WORKDAYS, 5, []),
-    ("welfare", "养老与困难帮扶", HandlerKind.COMMUNITY, DeadlineUnit.WORKDAYS, 5, []),
-    ("other", "其他", HandlerKind.BRANCH, DeadlineUnit.WORKDAYS, 5, []),
+    # code, name, handler, unit, value (from SLA_DEFAULTS), questions
+    (code, name, handler, *SLA_DEFAULTS["categories"][code], questions)
+    for code, name, handler, questions in [
+        ("property", "物业服务", HandlerKind.PROPERTY, []),
+        ("sanitation", "环境卫生", HandlerKind.BRANCH, []),
+        ("noise", "噪音扰民", HandlerKind.BRANCH, [{"code": "time", "label": "一般在什么时间？"}]),
+        ("parking", "停车与交通", HandlerKind.BRANCH, []),
+        ("utilities", "水电暖气", HandlerKind.PROPERTY, [{"code": "scope", "label": "影响几户？"}]),
+        ("dispute", "邻里纠纷", HandlerKind.MEDIATION, []),
+        ("safety", "公共安全", HandlerKind.BRANCH, []),
+        ("repair", "设施维修", HandlerKind.PROPERTY, []),
+        ("welfare", "养老与困难帮扶", HandlerKind.COMMUNITY, []),
+        ("other", "其他", HandlerKind.BRANCH, []),
+    ]
 ]
 
 
@@ -394,9 +419,14 @@ class Supervision(models.Model):
 
 
 class Notification(models.Model):
+    """A message to one user, kept as a message kind and its parameters and rendered when it is shown or
+    mailed, in the reader's language (`notify.MESSAGES`)."""
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True)
-    text = models.CharField(max_length=200)
+    kind = models.CharField(max_length=24, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    text = models.CharField(max_length=200, blank=True)  # rows written before `kind`: already rendered
     created_at = models.DateTimeField(db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
@@ -407,7 +437,15 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
 
     def __str__(self) -> str:
-        return self.text
+        return self.message
+
+    @property
+    def message(self) -> str:
+        """The text in the active language (a page: its reader's; a mail: `notify.render` activates the
+        recipient's)."""
+        from .notify import render
+
+        return render(self)
 
 
 class ReplyTemplate(models.Model):

@@ -13,10 +13,9 @@ from weizhili.audit.services import audit_record
 from weizhili.party.models import RoleHolder
 from weizhili.places.models import Place, PlaceKind
 
-from . import workflow
-from .clock import card_times, category_deadline, round_clock, street_calendar, street_policy
+from . import escalation, workflow
+from .clock import card_times, category_deadline, street_calendar, street_policy
 from .models import (
-    TIER_ORDER,
     Card,
     Case,
     Category,
@@ -31,6 +30,7 @@ from .models import (
     SupervisionReason,
     Tier,
 )
+from .notify import MESSAGES
 
 
 class CaseError(Exception):
@@ -121,20 +121,21 @@ def _recipients(case: Case) -> list[User]:
     """Who hears about a case now: its assignee, else the staff of its current tier."""
     if case.assignee_id:
         return [case.assignee]
-    node = {Tier.COMPOUND: case.compound_id, Tier.COMMUNITY: case.community_id}.get(case.tier)
-    roles = {Tier.COMPOUND: [Role.BRANCH_SECRETARY], Tier.COMMUNITY: [Role.COMMUNITY_WORKER],
-             Tier.STREET: [Role.STREET_CADRE]}[case.tier]
-    qs = User.objects.filter(role__in=roles, is_active=True)
+    role, column = escalation.TIER_STAFF[case.tier]  # the sweep joins on the same rule
+    node = getattr(case, column) if column else None
+    qs = User.objects.filter(role=role, is_active=True)
     qs = qs.filter(place_id=node) if node else qs.filter(place__depth=1, place__path=case.place.path[:4])
     return list(qs[:20])
 
 
-def _notify(case: Case, text: str) -> None:
+def _notify(case: Case, kind: str, params: dict) -> None:
+    """Tell the case's recipients after commit; the message is stored as `kind` + `params` and rendered in
+    each reader's language when shown (notify.MESSAGES)."""
     recipients = _recipients(case)
     now = timezone.now()
 
     def send():
-        Notification.objects.bulk_create([Notification(user=u, case=case, text=text, created_at=now)
+        Notification.objects.bulk_create([Notification(user=u, case=case, kind=kind, params=params, created_at=now)
                                           for u in recipients])
     transaction.on_commit(send)
 
@@ -177,7 +178,7 @@ def case_create(*, place: Place, category: Category, description: str, source: s
 @transaction.atomic
 def case_transition(*, case_id: int, action: str, actor: Actor, note: str = "", data: dict | None = None,
                     now=None, expected_status: str | None = None) -> Case:
-    data = data or {}
+    data = dict(data or {})  # effects may add to it (the event's data); the caller's dict stays as it was
     now = now or timezone.now()
     case = (Case.objects.select_for_update(of=("self",)).select_related("category", "place", "assignee")
             .filter(pk=case_id).first())
@@ -202,8 +203,8 @@ def case_transition(*, case_id: int, action: str, actor: Actor, note: str = "", 
            public=transition.public)
     audit_record(action=f"case.{action}", obj=case, user=actor.user if actor.kind == "user" else None,
                  detail={"from": before, "to": target})
-    if action in _NOTIFY:
-        _notify(case, _NOTIFY[action] % {"code": case.code})
+    if action in MESSAGES:
+        _notify(case, action, {"code": case.code})
     if getattr(case, "_reopen_after_rating", False):
         # 重办: "not satisfied" opens a new handling round with its own deadline
         case = case_transition(case_id=case.pk, action="reopen", actor=SYSTEM_ACTOR, now=now,
@@ -212,7 +213,7 @@ def case_transition(*, case_id: int, action: str, actor: Actor, note: str = "", 
 
 
 def _public_data(data: dict) -> dict:
-    return {k: v for k, v in data.items() if k in {"days", "tier", "satisfaction", "resolved", "assignee",
+    return {k: v for k, v in data.items() if k in {"days", "tier", "from_tier", "satisfaction", "resolved", "assignee",
                                                      "parent", "handler_kind", "contacted"}}
 
 
@@ -222,16 +223,6 @@ def _event(case, action, before, after, actor: Actor, now, *, note="", data=None
                                 at=now, note=note, data=data or {}, public=public)
 
 
-_NOTIFY = {
-    "dispatch": _("新诉求 %(code)s 已派给您"),
-    "escalate": _("诉求 %(code)s 已上报到本级"),
-    "reopen": _("诉求 %(code)s 居民不满意，已重办"),
-    "urge": _("诉求 %(code)s 被催办"),
-    "supervise": _("诉求 %(code)s 被督办"),
-    "verify_fail": _("诉求 %(code)s 核查未通过，请返工"),
-    "approve_extension": _("诉求 %(code)s 的延期已批准"),
-    "add_info": _("诉求 %(code)s 居民补充了信息"),
-}
 
 
 # --- effects: each sets the case's fields for one action and may choose the target --------------------
@@ -248,20 +239,14 @@ def _accept(case, *, now, **kwargs):
     case.case_due_at = category_deadline(_calendar(case), case.category, now).due
 
 
-def _start_round(case, now, *, tier: str | None = None):
-    """A fresh unit clock (dispatch, escalation, reopen); the case-level clock keeps running."""
-    calendar = _calendar(case)
-    policy = street_policy(street_of(case.place))
-    if tier is not None:
-        case.tier = tier
-    case.dispatched_at = now
-    case.signed_at = None
-    case.contacted_at = None
-    case.card = Card.NONE
-    case.extension_requested_days = 0
-    case.tier_due_at = calendar.add_workdays(now, policy.tier_sla(case.tier)).due
-    for key, value in round_clock(calendar, case.category, now).items():
-        setattr(case, key, value)
+def _apply(case, columns: dict, now) -> None:
+    escalation.apply_columns(case, columns, now=now, calendar=_calendar(case),
+                             policy=street_policy(street_of(case.place)))
+
+
+def _start_round(case, now):
+    """A fresh unit clock (dispatch, reopen): the same columns an escalation starts its round with."""
+    _apply(case, escalation.round_start_columns(), now)
 
 
 def _dispatch(case, *, now, data, **kwargs):
@@ -350,15 +335,12 @@ def _return(case, *, now, **kwargs):
     case.card = Card.NONE
 
 
-def _escalate(case, *, now, **kwargs):
-    position = TIER_ORDER.index(case.tier)
-    if position + 1 >= len(TIER_ORDER):
+def _escalate(case, *, now, data, **kwargs):
+    upper = escalation.next_tier(case.tier)
+    if upper is None:
         raise CaseError(_("已在街道层级，不能再上报"))
-    new_tier = TIER_ORDER[position + 1]
-    case.escalations += 1
-    case.assignee = None
-    case.handler_kind = HandlerKind.COMMUNITY if new_tier == Tier.COMMUNITY else HandlerKind.STREET
-    _start_round(case, now, tier=new_tier)
+    data.update(escalation.event_data(case.tier, upper, automatic=False))  # as the sweep's event says
+    _apply(case, escalation.escalation_columns(upper), now)  # the sweep compiles the same columns to SQL
 
 
 def _request_extension(case, *, now, data, **kwargs):
