@@ -2,6 +2,7 @@
 locks the row, applies the action, appends a timeline event and an audit row, and notifies after commit."""
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -9,19 +10,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from weizhili.accounts.models import Role, User
+from weizhili.accounts.permissions import Action, allowed
 from weizhili.audit.services import audit_record
 from weizhili.party.models import RoleHolder
+from weizhili.people.crypto import lookup_hash
 from weizhili.places.models import Place, PlaceKind
 
 from . import escalation, workflow
-from .clock import card_times, category_deadline, street_calendar, street_policy
+from .clock import card_times, category_deadline, round_clock, street_calendar, street_policy
 from .models import (
+    FINAL_STATUSES,
+    OPEN_STATUSES,
     Card,
     Case,
     Category,
     Event,
     FollowUp,
     HandlerKind,
+    MeToo,
     Notification,
     Satisfaction,
     Source,
@@ -145,7 +151,7 @@ def _notify(case: Case, kind: str, params: dict) -> None:
 def case_create(*, place: Place, category: Category, description: str, source: str = Source.RESIDENT,
                 actor: Actor = RESIDENT_ACTOR, contact_name: str = "", contact_phone: str = "",
                 anonymous: bool = False, answers: dict | None = None, lat=None, lng=None, reporter=None,
-                external_ref: str = "", now=None, auto_dispatch: bool = True) -> Case:
+                external_ref: str = "", now=None, auto_dispatch: bool = True, contact_consent_at=None) -> Case:
     """Register a new case and, by default, route it at once: accepted, registered and dispatched to the
     compound's building leader (or the compound branch's queue) by the system, each step on the timeline."""
     if place.kind not in (PlaceKind.COMMUNITY, PlaceKind.COMPOUND, PlaceKind.BUILDING, PlaceKind.UNIT,
@@ -162,6 +168,7 @@ def case_create(*, place: Place, category: Category, description: str, source: s
         description=description[:2000], answers=answers or {}, source=source, contact_name=contact_name[:50],
         contact_phone=contact_phone, anonymous=anonymous, lat=lat, lng=lng, reporter=reporter,
         reporter_user=actor.user if actor.kind == "user" else None, external_ref=external_ref,
+        contact_consent_at=contact_consent_at,
         tier=Tier.COMPOUND if compound else Tier.COMMUNITY,
         handler_kind=category.handler_kind if compound else HandlerKind.COMMUNITY,
     )
@@ -199,6 +206,9 @@ def case_transition(*, case_id: int, action: str, actor: Actor, note: str = "", 
         target = transition.target or before
     case.status = target
     case.save()
+    if target in FINAL_STATUSES and before not in FINAL_STATUSES:
+        # the case has ended, so have its supervision orders (督办单办结)
+        Supervision.objects.filter(case=case, closed_at__isnull=True).update(closed_at=now)
     _event(case, action, before, target, actor, now, note=note, data=_public_data(data),
            public=transition.public)
     audit_record(action=f"case.{action}", obj=case, user=actor.user if actor.kind == "user" else None,
@@ -325,6 +335,26 @@ def _reopen(case, *, now, **kwargs):
     _start_round(case, now)
 
 
+def _resident_reopen(case, *, now, **kwargs):
+    """问题复发: the resident reopens a case rated (basically) satisfied, within the street's window after it
+    closed. The rating is withdrawn (no longer a valid follow-up); the new round gets its own."""
+    rating = FollowUp.objects.filter(case=case, round=case.round).first()
+    if rating is None or rating.satisfaction == Satisfaction.UNSATISFIED:
+        raise CaseError(_("请先评价；评价满意后问题又出现时，才可申请重办"))
+    days = street_policy(street_of(case.place)).reopen_window_days
+    if case.closed_at is None or now > case.closed_at + timedelta(days=days):
+        raise CaseError(_("已超过结案后%(n)d天的重办期限，请重新反映问题") % {"n": days})
+    FollowUp.objects.filter(pk=rating.pk).update(valid=False)
+    case.final_satisfaction = ""
+    _reopen(case, now=now)
+
+
+def _exempt(case, **kwargs):
+    if case.exempt:
+        raise CaseError(_("该诉求已认定为不合理诉求"))
+    case.exempt = True  # leaves every rate's denominator (metrics._counted)
+
+
 def _return(case, *, now, **kwargs):
     policy = street_policy(street_of(case.place))
     window_end = _calendar(case).add_workdays(case.dispatched_at, policy.return_window_workdays).due
@@ -404,16 +434,27 @@ _EFFECTS = {
     "verify_fail": _verify_fail, "close": _close, "rate": _rate, "reopen": _reopen, "return": _return,
     "escalate": _escalate, "request_extension": _request_extension, "approve_extension": _approve_extension,
     "park": _park, "resume": _resume, "merge": _merge, "supervise": _supervise,
+    "resident_reopen": _resident_reopen, "exempt": _exempt,
 }
 
 
 @transaction.atomic
-def case_me_too(*, case: Case, now=None) -> Case:
-    """Someone else has the same problem: count them on the open case instead of opening a new one."""
+def case_me_too(*, case: Case, phone: str, now=None) -> Case:
+    """Someone else has the same problem: count them on the open case instead of opening a new one, once per
+    person. The person is a keyed hash of their (validated) phone; the phone itself is not kept."""
     if not case.is_open:
         raise CaseError(_("该诉求已办结"))
+    key = lookup_hash(phone or "")
+    if not key:
+        raise CaseError(_("请填写手机号"))
+    if case.contact_phone and lookup_hash(case.contact_phone) == key:
+        raise CaseError(_("这是您自己反映的诉求，无需附议"))
+    now = now or timezone.now()
+    _me_too, created = MeToo.objects.get_or_create(case=case, phone_hash=key, defaults={"at": now})
+    if not created:
+        raise CaseError(_("您已经附议过这件诉求了"))
     Case.objects.filter(pk=case.pk).update(me_too=F("me_too") + 1)
-    _event(case, "me_too", case.status, case.status, RESIDENT_ACTOR, now or timezone.now(), public=True)
+    _event(case, "me_too", case.status, case.status, RESIDENT_ACTOR, now, public=True)
     case.refresh_from_db(fields=["me_too"])
     return case
 
@@ -440,3 +481,57 @@ def categories_ensure(*, street: Place) -> list[Category]:
         ], ignore_conflicts=True)
         audit_record(action="cases.categories_create", obj=street)
     return list(Category.objects.filter(street=street, active=True))
+
+
+SUMMARY_ROLES = workflow.STAFF
+
+
+@transaction.atomic
+def case_summary_set(*, case_id: int, actor: Actor, summary: str, now=None) -> Case:
+    """Set the public summary: the only free text about a case that public pages show. Case staff write or
+    approve it; it is recorded on the (internal) timeline and in the audit log."""
+    now = now or timezone.now()
+    case = Case.objects.select_for_update(of=("self",)).filter(pk=case_id).first()
+    if case is None:
+        raise CaseError(_("诉求不存在"))
+    if actor.kind != "user" or actor.user is None or not allowed(actor.user, Action.WRITE_PUBLIC_SUMMARY):
+        raise CaseError(_("只有办理诉求的工作人员可以撰写公开摘要"))
+    summary = " ".join((summary or "").split())
+    if len(summary) > 200:
+        raise CaseError(_("公开摘要最多200字"))
+    before = case.public_summary
+    case.public_summary = summary
+    case.save(update_fields=["public_summary", "updated_at"])
+    _event(case, "summary", case.status, case.status, actor, now, note=summary, public=False)
+    audit_record(action="case.summary", obj=case, user=actor.user, detail={"before": before, "after": summary})
+    return case
+
+
+@transaction.atomic
+def deadlines_recompute_provisional(*, street: Place, now=None) -> int:
+    """Recompute the deadlines of the street's open cases that were counted on provisional days, once the
+    street's override table has the year's notice (called after a CalendarOverride is saved or deleted).
+    A round whose deadline was extended keeps it (the approved days are not stored per round), as do rounds
+    that already drew a red card (its supervision order stands). Returns the number of cases updated."""
+    now = now or timezone.now()
+    calendar = street_calendar(street)
+    policy = street_policy(street)
+    cases = (Case.objects.select_for_update(of=("self",)).select_related("category")
+             .filter(place__path__startswith=street.path, status__in=OPEN_STATUSES, deadline_provisional=True,
+                     extensions=0, dispatched_at__isnull=False).exclude(card=Card.RED))
+    changed = []
+    for case in cases:
+        clock = round_clock(calendar, case.category, case.dispatched_at)
+        for key, value in clock.items():
+            setattr(case, key, value)
+        case.tier_due_at = calendar.add_workdays(case.dispatched_at, policy.tier_sla(case.tier)).due
+        if case.accepted_at:
+            case.case_due_at = category_deadline(calendar, case.category, case.accepted_at).due
+        if case.card == Card.YELLOW and case.yellow_at > now:
+            case.card = Card.NONE
+        changed.append(case)
+    Case.objects.bulk_update(changed, ["due_at", "yellow_at", "red_at", "deadline_provisional", "tier_due_at",
+                                       "case_due_at", "card"], batch_size=500)
+    if changed:
+        audit_record(action="case.deadlines_recompute", obj=street, detail={"cases": len(changed)})
+    return len(changed)
