@@ -286,3 +286,34 @@ def test_map_category(hotline: str, expected: str) -> None:
 
 def test_map_category_default() -> None:
     assert map_category("教育-招生", MAPPING, default="unclassified") == "unclassified"
+
+
+# --- held-out rows are rows the model never saw ---------------------------------------------------------
+
+
+def _copies(groups: int = 120, copies: int = 3, seed: int = 5, vary: bool = False):
+    """Texts made of random characters, `copies` per group, each group with a random one of four labels: a
+    model can only learn them by heart, so honest accuracy on unseen groups is about chance (0.25)."""
+    rng = random.Random(seed)
+    pool = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+    texts, labels, keys = [], [], []
+    for g in range(groups):
+        body, label = "".join(rng.choice(pool) for _ in range(12)), LABELS[rng.randrange(4)]
+        for c in range(copies):
+            texts.append(body + (pool[c] if vary else ""))
+            labels.append(label)
+            keys.append(g)
+    return texts, labels, keys
+
+
+def test_copies_of_a_training_row_are_not_counted_as_held_out() -> None:
+    texts, labels, _ = _copies()
+    trained = train(texts, labels)
+    assert trained.accuracy < 0.5  # chance, not the ~0.99 of finding a copy among the training rows
+
+
+def test_a_repeat_group_stays_on_one_side_of_the_split() -> None:
+    texts, labels, keys = _copies(vary=True)  # near copies (a repeat complaint reworded): only the group tells
+    assert train(texts, labels, groups=keys).accuracy < 0.5
+    with pytest.raises(ValueError, match="groups"):
+        train(texts, labels, groups=keys[:-1])

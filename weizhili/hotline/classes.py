@@ -33,11 +33,13 @@ def active_model(street: Place) -> TrainedModel | None:
 def category_model_train(*, street: Place, user=None, seed: int = 0, limit: int = MAX_TRAINING_ORDERS) -> CategoryModel:
     """Train on the street's orders that carry a class (the newest `limit`); ValueError if too few."""
     rows = list(HotlineOrder.objects.filter(street=street).exclude(category="")
-                .order_by("-received_at").values_list("content", "address", "category")[:limit])
-    texts = [content or address for content, address, _ in rows]
-    labels = [category for _, _, category in rows]
+                .order_by("-received_at").values_list("content", "address", "category", "repeat_group")[:limit])
+    texts = [content or address for content, address, _, _ in rows]
+    labels = [category for _, _, category, _ in rows]
     now = timezone.now()
-    trained = train(texts, labels, seed=seed, trained_at=now)
+    # accuracy is measured on held-back orders whose repeat group (a caller's repeated complaint) is not
+    # among the training orders either
+    trained = train(texts, labels, groups=[group for *_, group in rows], seed=seed, trained_at=now)
     folder = model_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"street-{street.pk}-{now:%Y%m%d%H%M%S%f}.model"

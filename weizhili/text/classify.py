@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +29,7 @@ import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedGroupKFold, train_test_split
 from sklearn.pipeline import Pipeline
 
 __all__ = [
@@ -191,11 +192,29 @@ def train(
     cleaned = [_clean_text(t) for t in texts]
     ys = [str(y) for y in labels]
     k = len(counts)
-    # At least one held-out sample per category, and at least one training sample per category.
-    n_test = min(max(math.ceil(test_size * n), k), n - k)
-    x_train, x_test, y_train, y_test = train_test_split(
-        cleaned, ys, test_size=n_test, stratify=ys, random_state=seed
-    )
+    row_groups = _row_groups(cleaned, groups)
+    if len(set(row_groups)) == n:
+        # At least one held-out sample per category, and at least one training sample per category.
+        n_test = min(max(math.ceil(test_size * n), k), n - k)
+        x_train, x_test, y_train, y_test = train_test_split(
+            cleaned, ys, test_size=n_test, stratify=ys, random_state=seed
+        )
+    else:
+        folds = max(2, round(1 / test_size))
+        try:
+            with warnings.catch_warnings():  # "the least populated class has only N members": expected here
+                warnings.simplefilter("ignore", UserWarning)
+                train_rows, test_rows = next(
+                    StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed).split(
+                        cleaned, ys, row_groups
+                    )
+                )
+        except ValueError as exc:  # fewer distinct texts than folds
+            raise ValueError(f"too few distinct labelled orders to measure the model: {exc}") from exc
+        x_train, y_train = [cleaned[i] for i in train_rows], [ys[i] for i in train_rows]
+        x_test, y_test = [cleaned[i] for i in test_rows], [ys[i] for i in test_rows]
+        if len(set(y_train)) < 2:
+            raise ValueError("too few distinct labelled orders: the training part holds one category only")
     probe = _build_pipeline(seed)
     try:
         probe.fit(x_train, y_train)
@@ -205,16 +224,41 @@ def train(
     accuracy = float(accuracy_score(y_test, predicted))
     macro_f1 = float(f1_score(y_test, predicted, average="macro", zero_division=0))
 
+def _row_groups(texts: Sequence[str], groups: Sequence[Any] | None) -> list[int]:
+    """One group number per row: rows with the same text, or the same given group (a repeat complaint and the
+    order it repeats), share it, transitively."""
+    parent: dict[tuple[str, Any], tuple[str, Any]] = {}
+
+    def find(key: tuple[str, Any]) -> tuple[str, Any]:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for i, text in enumerate(texts):
+        if groups is not None and groups[i] is not None:
+            a, b = find(("text", text)), find(("group", groups[i]))
+            if a != b:
+                parent[b] = a
+    numbers: dict[tuple[str, Any], int] = {}
+    return [numbers.setdefault(find(("text", text)), len(numbers)) for text in texts]
+
+
     final = _build_pipeline(seed)
     final.fit(cleaned, ys)
     return TrainedModel(
         pipeline=final,
+    groups: Sequence[Any] | None = None,
         accuracy=accuracy,
         macro_f1=macro_f1,
         trained_at=trained_at if trained_at is not None else datetime.now(UTC),
         n_samples=n,
         labels=tuple(str(c) for c in final.classes_),
     )
+    The held-out rows are rows the measured model never saw: identical texts, and rows of one ``groups``
+    value (e.g. an order's repeat group), are kept on one side of the split, so a copy of a training row
+    cannot count as a correct prediction (the split is then stratified by group, about ``test_size`` of it).
+
 
 
 # --- hotline category -> case taxonomy ---------------------------------------------------------------
@@ -233,6 +277,8 @@ def normalise_category(category: str) -> tuple[str, ...]:
 def map_category(hotline_category: str, mapping: Mapping[str, str], default: str = "other") -> str:
     """Map a hotline category onto the case taxonomy.
 
+    if groups is not None and len(groups) != n:
+        raise ValueError(f"{n} texts but {len(groups)} groups")
     Exact match first (after normalising whitespace, full-width characters and separators), then the
     longest leading part that the mapping knows, down to the first-level category before the separator.
     """
