@@ -16,9 +16,9 @@ import math
 import pickle
 import re
 import unicodedata
+import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
-import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -161,15 +161,40 @@ def _clean_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
+def _row_groups(texts: Sequence[str], groups: Sequence[Any] | None) -> list[int]:
+    """One group number per row: rows with the same text, or the same given group (a repeat complaint and the
+    order it repeats), share it, transitively."""
+    parent: dict[tuple[str, Any], tuple[str, Any]] = {}
+
+    def find(key: tuple[str, Any]) -> tuple[str, Any]:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for i, text in enumerate(texts):
+        if groups is not None and groups[i] is not None:
+            a, b = find(("text", text)), find(("group", groups[i]))
+            if a != b:
+                parent[b] = a
+    numbers: dict[tuple[str, Any], int] = {}
+    return [numbers.setdefault(find(("text", text)), len(numbers)) for text in texts]
+
+
 def train(
     texts: Sequence[str],
     labels: Sequence[str],
     *,
+    groups: Sequence[Any] | None = None,
     test_size: float = 0.2,
     seed: int = 0,
     trained_at: datetime | None = None,
 ) -> TrainedModel:
     """Train a category model; measure it on a stratified held-out split, then refit on everything.
+
+    The held-out rows are rows the measured model never saw: identical texts, and rows of one ``groups``
+    value (e.g. an order's repeat group), are kept on one side of the split, so a copy of a training row
+    cannot count as a correct prediction (the split is then stratified by group, about ``test_size`` of it).
 
     Raises ``ValueError`` when there are too few samples to train and measure honestly.
     """
@@ -189,6 +214,8 @@ def train(
             f"each category needs at least {MIN_SAMPLES_PER_LABEL} labelled orders; "
             f"too few for: {', '.join(rare)} (drop or relabel them)"
         )
+    if groups is not None and len(groups) != n:
+        raise ValueError(f"{n} texts but {len(groups)} groups")
     cleaned = [_clean_text(t) for t in texts]
     ys = [str(y) for y in labels]
     k = len(counts)
@@ -224,41 +251,16 @@ def train(
     accuracy = float(accuracy_score(y_test, predicted))
     macro_f1 = float(f1_score(y_test, predicted, average="macro", zero_division=0))
 
-def _row_groups(texts: Sequence[str], groups: Sequence[Any] | None) -> list[int]:
-    """One group number per row: rows with the same text, or the same given group (a repeat complaint and the
-    order it repeats), share it, transitively."""
-    parent: dict[tuple[str, Any], tuple[str, Any]] = {}
-
-    def find(key: tuple[str, Any]) -> tuple[str, Any]:
-        while parent.setdefault(key, key) != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    for i, text in enumerate(texts):
-        if groups is not None and groups[i] is not None:
-            a, b = find(("text", text)), find(("group", groups[i]))
-            if a != b:
-                parent[b] = a
-    numbers: dict[tuple[str, Any], int] = {}
-    return [numbers.setdefault(find(("text", text)), len(numbers)) for text in texts]
-
-
     final = _build_pipeline(seed)
     final.fit(cleaned, ys)
     return TrainedModel(
         pipeline=final,
-    groups: Sequence[Any] | None = None,
         accuracy=accuracy,
         macro_f1=macro_f1,
         trained_at=trained_at if trained_at is not None else datetime.now(UTC),
         n_samples=n,
         labels=tuple(str(c) for c in final.classes_),
     )
-    The held-out rows are rows the measured model never saw: identical texts, and rows of one ``groups``
-    value (e.g. an order's repeat group), are kept on one side of the split, so a copy of a training row
-    cannot count as a correct prediction (the split is then stratified by group, about ``test_size`` of it).
-
 
 
 # --- hotline category -> case taxonomy ---------------------------------------------------------------
@@ -277,8 +279,6 @@ def normalise_category(category: str) -> tuple[str, ...]:
 def map_category(hotline_category: str, mapping: Mapping[str, str], default: str = "other") -> str:
     """Map a hotline category onto the case taxonomy.
 
-    if groups is not None and len(groups) != n:
-        raise ValueError(f"{n} texts but {len(groups)} groups")
     Exact match first (after normalising whitespace, full-width characters and separators), then the
     longest leading part that the mapping knows, down to the first-level category before the separator.
     """
