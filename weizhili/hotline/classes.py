@@ -48,7 +48,8 @@ def category_model_train(*, street: Place, user=None, seed: int = 0, limit: int 
         CategoryModel.objects.filter(street=street, active=True).update(active=False)
         record = CategoryModel.objects.create(
             street=street, path=str(path), trained_at=now, samples=trained.n_samples,
-            labels=len(trained.labels), accuracy=trained.accuracy, macro_f1=trained.macro_f1)
+            labels=len(trained.labels), accuracy=trained.accuracy, macro_f1=trained.macro_f1,
+            libraries=trained.libraries)
         audit_record(action="hotline.model_train", obj=record, user=user,
                      detail={"samples": trained.n_samples, "accuracy": round(trained.accuracy, 4)})
     return record

@@ -178,6 +178,8 @@ class CategoryModel(models.Model):
     labels = models.PositiveIntegerField(_("类别数"))
     accuracy = models.FloatField(_("准确率"))
     macro_f1 = models.FloatField(_("宏平均F1"))
+    # python, scikit-learn, numpy and scipy versions that made the file (a pickle is tied to them)
+    libraries = models.JSONField(_("训练所用库版本"), default=dict, blank=True)
     active = models.BooleanField(default=True)
 
     class Meta:

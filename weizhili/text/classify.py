@@ -12,20 +12,24 @@ Model files are pickles: load only files this platform wrote (never a file from 
 
 from __future__ import annotations
 
+import logging
 import math
 import pickle
+import platform
 import re
 import unicodedata
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy
 import sklearn
+from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score
@@ -37,8 +41,10 @@ __all__ = [
     "MIN_SAMPLES_PER_LABEL",
     "MODEL_FORMAT_VERSION",
     "ModelFileError",
+    "ModelVersionWarning",
     "Prediction",
     "TrainedModel",
+    "library_versions",
     "map_category",
     "normalise_category",
     "train",
@@ -52,6 +58,20 @@ MIN_SAMPLES_PER_LABEL = 2
 
 class ModelFileError(ValueError):
     """A model file that is not ours, or of another format version: retrain with ``hotline-train``."""
+
+
+class ModelVersionWarning(UserWarning):
+    """A model file made with other library versions than the running ones: it still loads (predictions may
+    differ slightly, or fail on a major upgrade); retrain with ``hotline-train`` to silence it."""
+
+
+logger = logging.getLogger(__name__)
+
+
+def library_versions() -> dict[str, str]:
+    """The versions that decide what a pickled pipeline means: recorded with every model made."""
+    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
+            "numpy": np.__version__, "scipy": scipy.__version__}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +107,14 @@ class TrainedModel:
     trained_at: datetime
     n_samples: int
     labels: tuple[str, ...]
+    # what made the model (library_versions() at training); a loaded file's own record
+    libraries: dict[str, str] = field(default_factory=library_versions)
+
+    def library_mismatches(self) -> dict[str, tuple[str, str]]:
+        """{library: (version that made the model, version running now)} for every library that differs."""
+        running = library_versions()
+        return {name: (made, running[name]) for name, made in self.libraries.items()
+                if name in running and made != running[name]}
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """Predict a category for each text, in one vectorised batch."""
@@ -107,7 +135,8 @@ class TrainedModel:
             "macro_f1": self.macro_f1,
             "n_samples": self.n_samples,
             "labels": list(self.labels),
-            "sklearn_version": sklearn.__version__,
+            "sklearn_version": self.libraries.get("scikit-learn", sklearn.__version__),
+            "libraries": dict(self.libraries),
         }
 
     def save(self, path: str | Path) -> None:
@@ -127,19 +156,35 @@ class TrainedModel:
 
     @classmethod
     def load(cls, path: str | Path) -> TrainedModel:
+        """Load a model file. Other library versions than the ones that made it give one
+        :class:`ModelVersionWarning` (and a log line) naming them, not an error."""
         with Path(path).open("rb") as f:
             header = _read_header(f, path)
-            pipeline = pickle.load(f)
+            with warnings.catch_warnings():
+                # scikit-learn's own per-estimator warning is replaced by the one summary below
+                warnings.simplefilter("ignore", InconsistentVersionWarning)
+                pipeline = pickle.load(f)
         if not isinstance(pipeline, Pipeline):
             raise ModelFileError(f"{path}: not a weizhili category model file")
-        return cls(
+        # files written before the full record carry only scikit-learn's version
+        libraries = header.get("libraries") or {"scikit-learn": str(header.get("sklearn_version", "unknown"))}
+        model = cls(
             pipeline=pipeline,
             accuracy=float(header["accuracy"]),
             macro_f1=float(header["macro_f1"]),
             trained_at=datetime.fromisoformat(header["trained_at"]),
             n_samples=int(header["n_samples"]),
             labels=tuple(header["labels"]),
+            libraries={str(k): str(v) for k, v in libraries.items()},
         )
+        mismatches = model.library_mismatches()
+        if mismatches:
+            told = ", ".join(f"{name} {made} (now {now})" for name, (made, now) in sorted(mismatches.items()))
+            message = (f"{path}: the model was made with {told}; it is used as is, "
+                       "retrain it (weizhili hotline-train) to match the installed versions")
+            logger.warning(message)
+            warnings.warn(message, ModelVersionWarning, stacklevel=2)
+        return model
 
 
 def _read_header(f: Any, path: str | Path) -> dict[str, Any]:
