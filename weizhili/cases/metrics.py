@@ -51,6 +51,7 @@ from django.db.models.functions import Substr, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 
+from weizhili.calendar.months import add_months
 from weizhili.places.models import Place
 from weizhili.places.scope import scope_path
 
@@ -279,7 +280,7 @@ def _check_period(start: datetime, end: datetime) -> None:
 
 def street_policy_of(node: Place) -> StreetPolicy:
     """The policy of the node's street, or the defaults (unsaved: reading figures writes nothing)."""
-    return StreetPolicy.objects.filter(street__path=node.path[: Place.steplen]).first() or StreetPolicy()
+    return StreetPolicy.objects.filter(street__path=node.street_path).first() or StreetPolicy()
 
 
 def _policy_fields(policy: StreetPolicy) -> dict:
@@ -310,8 +311,8 @@ def figures_by_child(*, node: Place, start: datetime, end: datetime, now: dateti
     _check_period(start, end)
     now = now or timezone.now()
     policy = policy or street_policy_of(node)
-    width = (node.depth + 1) * Place.steplen
-    children = list(Place.objects.filter(path__startswith=node.path, depth=node.depth + 1).order_by("path"))
+    width = node.child_path_width()
+    children = list(node.children_qs())
     case_rows = (Case.objects.within(node.path).order_by()
                  .annotate(prefix=Substr("place__path", 1, width)).values("prefix")
                  .annotate(**_case_aggregates(start, end, now)))
@@ -355,8 +356,7 @@ class MonthFigures:
 
 
 def _month_start(day: date, back: int = 0) -> date:
-    index = day.year * 12 + day.month - 1 - back
-    return date(index // 12, index % 12 + 1, 1)
+    return add_months(day, -back)
 
 
 def monthly_series(*, node: Place, months: int, now: datetime | None = None) -> list[MonthFigures]:

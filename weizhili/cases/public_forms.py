@@ -40,8 +40,7 @@ def child_of(parent: Place, node_id, kind: str) -> Place | None:
     number = parse_id(node_id)
     if number is None:
         return None
-    return Place.objects.filter(pk=number, kind=kind, depth=parent.depth + 1,
-                                path__startswith=parent.path).first()
+    return parent.children_qs().filter(pk=number, kind=kind).first()
 
 
 class ReportForm(forms.Form):

@@ -35,7 +35,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from weizhili.accounts.permissions import Action, allowed
 from weizhili.audit.middleware import client_address
 from weizhili.people.crypto import decrypt, encrypt
-from weizhili.places.models import Place, PlaceKind
+from weizhili.places.models import KIND_DEPTH, Place, PlaceKind
 
 from . import workflow
 from .clock import street_policy
@@ -63,8 +63,6 @@ from .services import (
 )
 from .uploads import case_photos_attach
 
-STEP = Place.steplen
-
 # Rate limits. They count in Django's cache: the default LocMemCache is per process, which is enough for
 # tests and one-process runs; production must configure a shared cache (Redis or the database cache) so that
 # every web process sees the same counts.
@@ -89,7 +87,7 @@ def _streets():
 
 
 def _street_of(node: Place) -> Place | None:
-    return _streets().filter(path=node.path[:STEP]).first()
+    return _streets().filter(path=node.street_path).first()
 
 
 def _public_street(request) -> Place | None:
@@ -113,8 +111,7 @@ def _public_street(request) -> Place | None:
 
 
 def _children(parent: Place, kind: str) -> list[Place]:
-    return list(Place.objects.filter(path__startswith=parent.path, depth=parent.depth + 1, kind=kind)
-                .order_by("sort_key", "path"))
+    return list(parent.children_qs().filter(kind=kind).order_by("sort_key", "path"))
 
 
 def _node_in(street: Place, node_id, kinds) -> Place | None:
@@ -127,10 +124,10 @@ def _node_in(street: Place, node_id, kinds) -> Place | None:
 def _public_labels(places) -> dict[int, str]:
     """"社区 院落 楼栋" for each place, cut at the building: units and rooms are never shown publicly."""
     places = [p for p in places if p is not None]
-    wanted = {p.path[: i * STEP] for p in places for i in range(2, min(p.depth, 4) + 1)}
+    shown = {p.pk: p.ancestor_paths(2, KIND_DEPTH[PlaceKind.BUILDING]) for p in places}
+    wanted = {path for paths in shown.values() for path in paths}
     names = dict(Place.objects.filter(path__in=wanted).values_list("path", "name")) if wanted else {}
-    return {p.pk: " ".join(filter(None, (names.get(p.path[: i * STEP], "") for i in range(2, min(p.depth, 4) + 1))))
-            for p in places}
+    return {pk: " ".join(filter(None, (names.get(path, "") for path in paths))) for pk, paths in shown.items()}
 
 
 def _json(data, status=200):
@@ -192,7 +189,8 @@ def _nearest(request) -> tuple[dict, int]:
     if best is None:
         return {"compound": None}, 200
     distance, pk, name, path = best
-    community = Place.objects.filter(path=path[: 2 * STEP]).values("pk", "name").first() or {}
+    community = (Place.objects.filter(path=Place.path_at(path, KIND_DEPTH[PlaceKind.COMMUNITY]))
+                 .values("pk", "name").first() or {})
     return {"compound": {"id": pk, "name": name, "community": community.get("pk"),
                          "community_name": community.get("name", ""), "distance_m": round(distance)}}, 200
 
@@ -249,7 +247,7 @@ def _grid_scope(user, street: Place) -> Place | None:
     if node is None or node.depth <= 1:
         return None
     if node.depth > 3:
-        node = Place.objects.filter(path=node.path[: 3 * STEP]).first() or node
+        node = node.ancestor_of_kind(PlaceKind.COMPOUND) or node
     return node if node.path.startswith(street.path) else None
 
 

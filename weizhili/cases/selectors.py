@@ -6,6 +6,7 @@ from django.db.models import F, IntegerField, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 
+from weizhili.calendar.months import add_months
 from weizhili.places.models import Place, PlaceKind
 
 from .models import OPEN_STATUSES, Card, Case, Status
@@ -45,7 +46,7 @@ def month_bounds(month: date | None = None) -> tuple[datetime, datetime]:
     if month is None:
         month = timezone.localdate()
     tz = timezone.get_current_timezone()
-    after = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    after = add_months(month, 1)
     return datetime(month.year, month.month, 1, tzinfo=tz), datetime(after.year, after.month, 1, tzinfo=tz)
 
 

@@ -67,16 +67,11 @@ RESIDENT_ACTOR = Actor(kind=workflow.RESIDENT)
 
 # --- helpers --------------------------------------------------------------------------------------------
 def street_of(place: Place) -> Place:
-    return Place.objects.get(path=place.path[: Place.steplen])
+    return Place.objects.get(path=place.street_path)
 
 
 def _ancestor(place: Place, kind: str) -> Place | None:
-    depth = {PlaceKind.COMMUNITY: 2, PlaceKind.COMPOUND: 3, PlaceKind.BUILDING: 4}[kind]
-    if place.depth < depth:
-        return None
-    if place.depth == depth:
-        return place
-    return Place.objects.get(path=place.path[: depth * Place.steplen])
+    return place.ancestor_of_kind(kind)
 
 
 # Case codes stay short (WZ + day + 6 digits: residents read them out on the phone), so two cases of one day
@@ -130,7 +125,7 @@ def _recipients(case: Case) -> list[User]:
     role, column = escalation.TIER_STAFF[case.tier]  # the sweep joins on the same rule
     node = getattr(case, column) if column else None
     qs = User.objects.filter(role=role, is_active=True)
-    qs = qs.filter(place_id=node) if node else qs.filter(place__depth=1, place__path=case.place.path[:4])
+    qs = qs.filter(place_id=node) if node else qs.filter(place__depth=1, place__path=case.place.street_path)
     return list(qs[:20])
 
 

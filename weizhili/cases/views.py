@@ -191,8 +191,7 @@ def place_options(request):
     """Children of a place for the intake form's cascading picker (htmx); scope-bound, no households."""
     _staff(request)
     parent = place_get(user=request.user, place_id=int(request.GET.get("parent", 0) or 0))
-    children = (Place.objects.filter(path__startswith=parent.path, depth=parent.depth + 1)
-                .exclude(kind=PlaceKind.HOUSEHOLD).order_by("path"))
+    children = parent.children_qs().exclude(kind=PlaceKind.HOUSEHOLD)
     return render(request, "cases/_place_options.html", {"children": children, "parent": parent})
 
 

@@ -25,7 +25,7 @@ from weizhili.party.services import role_catalogue_ensure
 from weizhili.people.crypto import lookup_hash
 from weizhili.people.models import Person
 from weizhili.people.validation import id_check_digit
-from weizhili.places.models import CompoundKind, Place, PlaceAlias, PlaceKind
+from weizhili.places.models import KIND_DEPTH, CompoundKind, Place, PlaceAlias, PlaceKind
 from weizhili.places.selectors import place_labels
 from weizhili.places.treeops import NodeSpec, subtree_ensure
 
@@ -209,14 +209,14 @@ class DemoBuilder:
         rng = self.rng
         by_prefix: dict[str, list[Person]] = {}
         for person in people:
-            by_prefix.setdefault(person.place.path[:12], []).append(person)  # compound prefix (depth 3)
+            by_prefix.setdefault(person.place.ancestor_path(KIND_DEPTH[PlaceKind.COMPOUND]), []).append(person)
         communities = list(Place.objects.filter(path__startswith=street.path, kind=PlaceKind.COMMUNITY).order_by("path"))
         compounds = list(Place.objects.filter(path__startswith=street.path, kind=PlaceKind.COMPOUND).order_by("path"))
         buildings = list(Place.objects.filter(path__startswith=street.path, kind=PlaceKind.BUILDING).order_by("path"))
         units = list(Place.objects.filter(path__startswith=street.path, kind=PlaceKind.UNIT).order_by("path"))
         households_by_unit: dict[str, list[Place]] = {}
         for h in Place.objects.filter(path__startswith=street.path, kind=PlaceKind.HOUSEHOLD).only("id", "path").order_by("path"):
-            households_by_unit.setdefault(h.path[:20], []).append(h)
+            households_by_unit.setdefault(h.parent_path, []).append(h)
 
         alloc = _PathAllocator(PartyOrg)
         orgs: list[PartyOrg] = []
@@ -246,7 +246,7 @@ class DemoBuilder:
             group = [c]
             chosen.add(c.pk)
             if len(groups) >= 5 and rng.random() < 0.08:
-                neighbour = next((o for o in compounds if o.pk not in chosen and o.path[:8] == c.path[:8]
+                neighbour = next((o for o in compounds if o.pk not in chosen and o.parent_path == c.parent_path
                                   and o.compound_kind == c.compound_kind), None)
                 if neighbour is not None:
                     group.append(neighbour)
@@ -262,7 +262,7 @@ class DemoBuilder:
             name = "香港街商圈联盟党支部" if is_business else f"{head.name.removesuffix('小区')}院落党支部"
             if len(group) > 1:
                 name = f"{head.name.removesuffix('小区')}联合院落党支部"
-            branch = add(community_org[head.path[:8]], level=OrgLevel.COMPOUND_BRANCH, name=name, place=head,
+            branch = add(community_org[head.parent_path], level=OrgLevel.COMPOUND_BRANCH, name=name, place=head,
                          founded_on=founded, kind=OrgKind.BUSINESS_ALLIANCE if is_business else OrgKind.REGULAR)
             for c in group:
                 covers.append((branch, c))
@@ -272,7 +272,7 @@ class DemoBuilder:
         compound_by_prefix = {c.path: c for c in compounds}
         group_of_building: dict[str, PartyOrg] = {}
         for b in buildings:
-            compound = compound_by_prefix[b.path[:12]]
+            compound = compound_by_prefix[b.parent_path]
             branch = branch_of.get(compound.pk)
             if branch is None or compound.compound_kind == CompoundKind.BUSINESS:
                 continue
@@ -280,7 +280,7 @@ class DemoBuilder:
                 group_of_building[b.path] = add(branch, level=OrgLevel.BUILDING_GROUP, place=b,
                                                 name=f"{compound.name} {b.name}党小组", founded_on=branch.founded_on)
         for u in units:
-            group = group_of_building.get(u.path[:16])
+            group = group_of_building.get(u.parent_path)
             if group is None or (rng.random() > 0.6 and not group.name.startswith("一职专宿舍")):
                 continue
             homes = households_by_unit.get(u.path, [])
@@ -342,17 +342,17 @@ class DemoBuilder:
         by_code = {t.code: t for t in types}
         people_by_building: dict[str, list[Person]] = {}
         for p in people:
-            people_by_building.setdefault(p.place.path[:16], []).append(p)
+            people_by_building.setdefault(p.place.ancestor_path(KIND_DEPTH[PlaceKind.BUILDING]), []).append(p)
         holders, areas = [], []
         compounds = Place.objects.filter(path__startswith=street.path, kind=PlaceKind.COMPOUND).order_by("path")
         buildings = list(Place.objects.filter(path__startswith=street.path, kind=PlaceKind.BUILDING).order_by("path"))
         units = list(Place.objects.filter(path__startswith=street.path, kind=PlaceKind.UNIT).order_by("path"))
         units_by_building: dict[str, list[Place]] = {}
         for u in units:
-            units_by_building.setdefault(u.path[:16], []).append(u)
+            units_by_building.setdefault(u.parent_path, []).append(u)
         buildings_by_compound: dict[str, list[Place]] = {}
         for b in buildings:
-            buildings_by_compound.setdefault(b.path[:12], []).append(b)
+            buildings_by_compound.setdefault(b.parent_path, []).append(b)
         for compound in compounds:
             blds = buildings_by_compound.get(compound.path, [])
             if not blds:

@@ -25,7 +25,7 @@ from weizhili.cases.models import (
 )
 from weizhili.cases.services import categories_ensure
 from weizhili.cases.sweep import sweep
-from weizhili.places.models import Place, PlaceKind
+from weizhili.places.models import KIND_DEPTH, Place, PlaceKind
 
 SOURCES = [(Source.RESIDENT, 45), (Source.GRID, 15), (Source.WALK_IN, 9), (Source.PHONE, 10),
            (Source.HOTLINE, 12), (Source.INSPECTION, 6), (Source.PROPERTY, 3)]
@@ -83,8 +83,8 @@ def build_case_history(street: Place, *, seed: int = 20221216, months: int = 12,
         home = rng.choice(households)
         category = _pick(rng, cat_weights)
         source = _pick(rng, SOURCES)
-        compound_id = ancestors.get(home.path[:12])
-        community_id = ancestors.get(home.path[:8])
+        compound_id = ancestors.get(home.ancestor_path(KIND_DEPTH[PlaceKind.COMPOUND]))
+        community_id = ancestors.get(home.ancestor_path(KIND_DEPTH[PlaceKind.COMMUNITY]))
         case = Case(code=f"WZ{timezone.localtime(created):%y%m%d}{i:06d}", token=secrets.token_urlsafe(18),
                     place_id=home.pk, compound_id=compound_id, community_id=community_id,
                     category=category, description=rng.choice(TEXTS[category.code]), source=source,

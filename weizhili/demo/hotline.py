@@ -19,7 +19,7 @@ DEMO_TRAINING_ORDERS = 8_000  # enough for these classes; keeps the demo build q
 
 
 def compound_specs(street: Place) -> list[CompoundSpec]:
-    step = Place.steplen
+    parent_of = Place.parent_path_of
     communities = dict(Place.objects.filter(path__startswith=street.path, kind=PlaceKind.COMMUNITY)
                        .values_list("path", "name"))
     compounds = list(Place.objects.filter(path__startswith=street.path, kind=PlaceKind.COMPOUND)
@@ -31,9 +31,9 @@ def compound_specs(street: Place) -> list[CompoundSpec]:
     buildings: dict[str, int] = {}
     for path in Place.objects.filter(path__startswith=street.path, kind=PlaceKind.BUILDING).values_list("path",
                                                                                                       flat=True):
-        buildings[path[:-step]] = buildings.get(path[:-step], 0) + 1
+        buildings[parent_of(path)] = buildings.get(parent_of(path), 0) + 1
     founded, _ = founding_dates(street.path)  # the same dates the figures page compares around
-    return [CompoundSpec(name=name, community=communities.get(path[:-step], ""), aliases=tuple(aliases.get(pk, ())),
+    return [CompoundSpec(name=name, community=communities.get(parent_of(path), ""), aliases=tuple(aliases.get(pk, ())),
                          buildings=max(1, buildings.get(path, 1)), households=households or 100,
                          founded_on=founded.get(pk))
             for pk, name, path, households in compounds]

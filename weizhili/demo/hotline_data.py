@@ -31,6 +31,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from weizhili.calendar.months import add_months as _add_months
+from weizhili.calendar.months import days_in_month as _days_in_month
+
 from . import names
 
 __all__ = [
@@ -298,15 +301,6 @@ def _day_weights(year: int, month: int) -> np.ndarray:
             w *= 0.7
         weights[i] = w
     return weights / weights.sum()
-
-
-def _days_in_month(year: int, month: int) -> int:
-    return (date(year + month // 12, month % 12 + 1, 1) - date(year, month, 1)).days
-
-
-def _add_months(d: date, k: int) -> date:
-    i = d.year * 12 + d.month - 1 + k
-    return date(i // 12, i % 12 + 1, 1)
 
 
 _EPOCH = datetime(1970, 1, 1)

@@ -59,6 +59,9 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from weizhili.calendar.months import add_months
+from weizhili.calendar.months import month_first as _month_of
+from weizhili.calendar.months import month_range as _month_range
 from weizhili.cases.metrics import ratio, street_policy_of
 from weizhili.party.models import OrgLevel, PartyOrg
 from weizhili.places.models import Place, PlaceKind
@@ -84,23 +87,7 @@ NOT_MEASURABLE_REASONS = {
 
 
 # --- months ---------------------------------------------------------------------------------------------
-def add_months(month: date, months: int) -> date:
-    """The first day of the month `months` after (or before) `month`."""
-    index = month.year * 12 + month.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _month_of(day: date) -> date:
-    return date(day.year, day.month, 1)
-
-
-def _month_range(first: date, last: date) -> list[date]:
-    """first … last, both included."""
-    out, month = [], first
-    while month <= last:
-        out.append(month)
-        month = add_months(month, 1)
-    return out
+# Month arithmetic is weizhili/calendar/months.py (imported above); the views import add_months from here too.
 
 
 def month_start(month: date) -> datetime:
@@ -610,7 +597,7 @@ def branch_effect(*, node: Place, window: int = 6, data_start: date | None = Non
     for value in (data_start, data_end):
         if value is not None and (isinstance(value, datetime) or value.day != 1):
             raise ValueError("data_start and data_end must be dates on the first day of a month")
-    street_path = node.path[: Place.steplen]
+    street_path = node.street_path
     places = _places(street_path, [PlaceKind.COMMUNITY, PlaceKind.COMPOUND])
     after_data = add_months(data_end, 1) if data_end else None
     rows = (_rows_for(rows, Place(kind=PlaceKind.STREET), data_start, after_data) if rows is not None
@@ -626,7 +613,7 @@ def branch_effect(*, node: Place, window: int = 6, data_start: date | None = Non
     counts = _by_compound(rows, [c["id"] for c in compounds], months)
 
     def community_of(compound: dict) -> str:
-        return community_names.get(compound["path"][: (compound["depth"] - 1) * Place.steplen], "")
+        return community_names.get(Place.parent_path_of(compound["path"]), "")
 
     # compounds × months as one array: the controls' means are taken over rows of it at once (with hundreds
     # of compounds, a Python loop per treated compound and control took most of the page's time)

@@ -21,10 +21,9 @@ def street_gazetteer(street: Place) -> Gazetteer:
     rows = list(Place.objects.filter(path__startswith=street.path, kind__in=[PlaceKind.COMMUNITY, PlaceKind.COMPOUND])
                 .values_list("id", "kind", "name", "path", "depth"))
     id_by_path = {path: pk for pk, _, _, path, _ in rows}
-    step = Place.steplen
     places = []
     for pk, kind, name, path, _depth in rows:
-        parent = id_by_path.get(path[:-step]) if kind == PlaceKind.COMPOUND else None
+        parent = id_by_path.get(Place.parent_path_of(path)) if kind == PlaceKind.COMPOUND else None
         places.append((pk, COMPOUND if kind == PlaceKind.COMPOUND else COMMUNITY, name, parent))
     aliases = list(PlaceAlias.objects.filter(place__path__startswith=street.path).values_list("place_id", "name"))
 
@@ -38,12 +37,11 @@ def _numbered(street: Place, kind: str, parent_by_path: dict[str, int]) -> tuple
                                                                                    dict[str, int]]:
     """Children of `kind` with a number in their name ("3号楼", "2单元"): {parent id: {number: id}}, and the
     id of each numbered child by its path (the parents of the next level)."""
-    step = Place.steplen
     by_parent: dict[int, dict[int, int]] = {}
     by_path: dict[str, int] = {}
     for pk, name, path in Place.objects.filter(path__startswith=street.path, kind=kind).values_list(
             "id", "name", "path"):
-        parent = parent_by_path.get(path[:-step])
+        parent = parent_by_path.get(Place.parent_path_of(path))
         number = _number(name)
         if parent is not None and number is not None:
             by_parent.setdefault(parent, {}).setdefault(number, pk)

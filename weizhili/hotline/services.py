@@ -98,7 +98,7 @@ def order_locate(*, order: HotlineOrder, compound: Place, user, add_alias: str =
     so the next import finds it by itself."""
     if compound.kind != PlaceKind.COMPOUND or not compound.path.startswith(order.street.path):
         raise HotlineError(_("请选择本街道的一个院落"))
-    community = Place.objects.filter(path=compound.path[: -Place.steplen]).first()
+    community = Place.objects.filter(path=compound.parent_path).first()
     order.compound = compound
     order.community = community
     order.place = compound

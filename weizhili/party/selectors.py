@@ -1,7 +1,7 @@
 """Reads of Party organisations, members and role holders, bounded by the user's scope."""
 from django.db.models import Count, Q
 
-from weizhili.places.models import Place, PlaceKind
+from weizhili.places.models import KIND_DEPTH, Place, PlaceKind
 from weizhili.places.scope import get_in_scope_or_404, within_scope
 
 from .models import OrgLevel, PartyMember, PartyOrg, RoleHolder
@@ -41,7 +41,7 @@ def role_holders_for(*, user, place: Place) -> list[RoleHolder]:
     if place.kind == PlaceKind.COMPOUND:
         qs = qs.filter(place=place)
     elif place.kind in (PlaceKind.BUILDING, PlaceKind.UNIT, PlaceKind.HOUSEHOLD):
-        prefixes = [place.path[: i * Place.steplen] for i in range(4, place.depth + 1)]
+        prefixes = place.ancestor_paths(KIND_DEPTH[PlaceKind.BUILDING], place.depth)  # its building down to itself
         qs = qs.filter(areas__path__in=prefixes)
     else:
         return []

@@ -473,7 +473,7 @@ def _write(rows: list[CompoundRow], result: ImportResult, progress) -> None:
         result.places_created += ensured.created
         # the street's existing compounds with all their fields, to tell created / updated / unchanged apart
         existing = {
-            (node.path[: -Place.steplen], node.name): node
+            (Place.parent_path_of(node.path), node.name): node
             for node in Place.objects.filter(path__startswith=street.path, depth=street.depth + 2,
                                              kind=PlaceKind.COMPOUND)
         }

@@ -72,6 +72,58 @@ class Place(MP_Node):
     def is_compound(self) -> bool:
         return self.kind == PlaceKind.COMPOUND
 
+    # --- tree arithmetic: the one place that knows a path is `steplen` characters per level ---------------
+    @classmethod
+    def path_at(cls, path: str, depth: int) -> str:
+        """The path of the ancestor at `depth` (1 = street) of the node whose path is `path`."""
+        return path[: depth * cls.steplen]
+
+    @classmethod
+    def parent_path_of(cls, path: str) -> str:
+        return path[: -cls.steplen]
+
+    @classmethod
+    def depth_of(cls, path: str) -> int:
+        return len(path) // cls.steplen
+
+    def ancestor_path(self, depth: int) -> str:
+        return self.path_at(self.path, depth)
+
+    @property
+    def street_path(self) -> str:
+        return self.ancestor_path(KIND_DEPTH[PlaceKind.STREET])
+
+    @property
+    def parent_path(self) -> str:
+        return self.parent_path_of(self.path)
+
+    def ancestor_paths(self, first: int = 1, last: int | None = None) -> list[str]:
+        """Paths of the ancestors from depth `first` to depth `last` (default: the parent), top down."""
+        last = self.depth - 1 if last is None else min(last, self.depth)
+        return [self.ancestor_path(d) for d in range(first, last + 1)]
+
+    def ancestor_of_kind(self, kind: str) -> "Place | None":
+        """This node or its ancestor of `kind` (one query unless it is this node); None above that level."""
+        depth = KIND_DEPTH[kind]
+        if self.depth < depth:
+            return None
+        if self.depth == depth:
+            return self
+        return Place.objects.get(path=self.ancestor_path(depth))
+
+    def children_qs(self):
+        """The direct children, in tree order (one indexed prefix query)."""
+        return Place.objects.filter(path__startswith=self.path, depth=self.depth + 1).order_by("path")
+
+    def child_path_width(self) -> int:
+        """How many characters of a descendant's path name the child it lies under."""
+        return (self.depth + 1) * self.steplen
+
+
+# The fixed depth of each kind (the tree's shape is fixed: see CHILD_KIND).
+KIND_DEPTH = {PlaceKind.STREET: 1, PlaceKind.COMMUNITY: 2, PlaceKind.COMPOUND: 3, PlaceKind.BUILDING: 4,
+              PlaceKind.UNIT: 5, PlaceKind.HOUSEHOLD: 6}
+
 
 class PlaceAlias(models.Model):
     """Another name of a compound (people and hotline operators write names many ways)."""

@@ -7,8 +7,6 @@ from django.db.models.functions import Substr
 from .models import Place, PlaceKind
 from .scope import get_in_scope_or_404, within_scope
 
-STEP = Place.steplen
-
 
 def place_list(*, user):
     return within_scope(Place.objects.all(), user, via="")
@@ -23,12 +21,12 @@ def place_scope_root(*, user) -> Place | None:
 
 
 def place_children(*, user, parent: Place) -> list[Place]:
-    return list(place_list(user=user).filter(path__startswith=parent.path, depth=parent.depth + 1).order_by("path"))
+    return list(place_list(user=user).filter(pk__in=parent.children_qs().values("pk")).order_by("path"))
 
 
 def descendant_counts(parent: Place) -> dict[str, dict[str, int]]:
     """For each child of `parent`: how many compounds/buildings/units/households lie below it (one query)."""
-    length = (parent.depth + 1) * STEP
+    length = parent.child_path_width()
     rows = (
         Place.objects.filter(path__startswith=parent.path, depth__gt=parent.depth + 1)
         .annotate(prefix=Substr("path", 1, length))
@@ -48,18 +46,18 @@ def subtree_kind_counts(node: Place) -> dict[str, int]:
 
 
 def ancestor_chain(node: Place) -> list[Place]:
-    paths = [node.path[: i * STEP] for i in range(1, node.depth)]
+    paths = node.ancestor_paths()
     return list(Place.objects.filter(path__in=paths).order_by("depth")) if paths else []
 
 
 def place_labels(places) -> dict[int, str]:
     """Readable addresses ("龙泉社区 君临天下小区 3号楼 2单元 501") for many places with one query."""
     places = [p for p in places if p is not None]
-    wanted = {p.path[: i * STEP] for p in places for i in range(2, p.depth)}
+    wanted = {path for p in places for path in p.ancestor_paths(2)}
     names = dict(Place.objects.filter(path__in=wanted).values_list("path", "name")) if wanted else {}
     out = {}
     for p in places:
-        parts = [names.get(p.path[: i * STEP], "") for i in range(2, p.depth)]
+        parts = [names.get(path, "") for path in p.ancestor_paths(2)]
         out[p.pk] = " ".join([*filter(None, parts), p.name]) if p.kind != PlaceKind.STREET else p.name
     return out
 

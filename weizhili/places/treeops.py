@@ -48,7 +48,7 @@ def subtree_ensure(parent: Place | None, specs: list[NodeSpec], *, batch_size: i
     by_path: dict[str, Place] = {}
     for node in existing:
         by_path[node.path] = node
-        ppath = node.path[: -Place.steplen]
+        ppath = Place.parent_path_of(node.path)
         by_parent_name[(ppath, node.name)] = node
         last_step[ppath] = max(last_step.get(ppath, 0), Place._str2int(node.path[-Place.steplen:]))
 
