@@ -63,7 +63,7 @@ PROBLEMS = ["楼道灯不亮已经一周了", "门口有人乱停车堵路", "�
             "健身器材损坏有安全隐患", "单元门禁坏了关不上", "绿化带里有人种菜", "楼顶漏水屋里发霉", "电动车楼道充电危险"]
 
 
-def _open_orders_file(tmp_path, n=len(PROBLEMS)):
+def _open_orders_file(tmp_path, n=10):
     now = timezone.localtime()
     rows = [row(f"C{i:03d}", (now - timedelta(days=1 + i % 5, hours=i)).strftime("%Y-%m-%d %H:%M"),
                 f"{'东苑' if i % 2 else '西苑'}小区{PROBLEMS[i]}", f"{'东苑' if i % 2 else '西苑'}小区{1 + i % 2}号楼",
