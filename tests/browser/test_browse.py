@@ -65,6 +65,8 @@ def test_street_cadre_browses_the_place_tree(page, live_server, demo):
     page.wait_for_selector("text=五级组织架构")
     assert "75" in page.locator(".stat .n").first.inner_text()
     shot(page, "org-browser")
+    page.goto(f"{base}/party/members/")  # the member list's filters, checked with axe
+    page.wait_for_selector("#member-table")
 
     page.click("nav >> text=人员")
     page.fill("input[name=q]", "王")
