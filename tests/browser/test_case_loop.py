@@ -24,10 +24,12 @@ def staff_page(browser, base, username, contexts):
 
 
 def act(page, action, note=""):
-    form = page.locator(f"form.action-form[data-action={action}]")
+    """The case page has one note field and a button per action: write the note, press the action's button."""
+    form = page.locator("#case-actions form.action-form")
+    assert form.locator("textarea[name=note]").count() == 1
     if note:
         form.locator("textarea[name=note]").fill(note)
-    form.locator("button[type=submit]").click()
+    form.locator(f"button[name=action][value={action}]").click()
     page.wait_for_selector(".messages")
     assert "已完成" in page.inner_text(".messages"), page.inner_text(".messages")
 
@@ -65,7 +67,10 @@ def test_report_escalate_reopen_close(browser, phone_page, live_server, demo):  
     leader = staff_page(browser, base, "junlin_b1_leader", contexts)
     leader.goto(f"{base}/cases/?view=mine")
     leader.click(f"a:text-is('{case.code}')")
+    leader.check("#case-actions input[name=contacted]")  # phoned the resident before signing
     act(leader, "sign")
+    assert "junlin_b1_leader" in leader.inner_text("#case-handler")
+    assert leader.locator("#case-actions button[value=contact]").count() == 0  # already recorded
     shot(leader, "case-leader-signed")
 
     # 3. the compound's two working days pass: the sweep escalates the case to the community
@@ -80,6 +85,7 @@ def test_report_escalate_reopen_close(browser, phone_page, live_server, demo):  
     worker.goto(f"{base}/cases/{case.pk}/")
     assert "上报上一级" in worker.inner_text("#timeline")
     act(worker, "sign")
+    assert "longquan_worker" in worker.inner_text("#case-handler")
     act(worker, "report", "已联系物业清理楼道杂物")
     act(worker, "verify")
     act(worker, "close")
