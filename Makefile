@@ -7,15 +7,27 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= weizhili.settings.dev
 
-.PHONY: install run test lint messages clean
+.PHONY: install lock run test lint messages clean
 
 install: $(VENV)/.installed weizhili/static/vendor/.copied
 
-$(VENV)/.installed: pyproject.toml
+# The exact versions come from requirements.lock; the package itself is installed without resolving again.
+# `pip check` stops the install when the lock lacks a dependency that pyproject.toml names (run `make lock`).
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@$(BIN)/pip check >/dev/null || { $(BIN)/pip check; echo "requirements.lock is out of date with pyproject.toml: run make lock" >&2; exit 1; }
 	touch $@
+
+# Pin what pyproject.toml (with the test extra) asks for, keeping the pins already there;
+# `make lock LOCK_ARGS=--upgrade` moves every pin to the newest allowed version.
+lock:
+	test -x $(BIN)/pip || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet $(LOCK_ARGS) --extra test --strip-extras --no-emit-index-url --no-emit-find-links \
+	  --no-emit-trusted-host --output-file requirements.lock pyproject.toml
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
