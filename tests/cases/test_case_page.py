@@ -120,3 +120,14 @@ def test_a_photo_goes_only_with_a_report_or_a_reply(client, tree, categories, pe
                            {"action": "note", "note": "看现场", "photos": [photo], "expected_status": case.status})
     assert response.status_code == 400 and "照片只能随" in response.content.decode()
     assert not Event.objects.filter(case=case, action="note").exists()
+
+
+def test_answers_are_shown_under_their_questions(client, tree, categories, personas):
+    noise = categories["noise"]
+    code, label = noise.questions[0]["code"], noise.questions[0]["label"]
+    case = case_create(place=tree["east_compound"], category=noise, description="楼下商铺晚上音响很吵",
+                       answers={code: "晚上十点以后", "unit_room": "1单元101"})
+    client.force_login(personas["branch_secretary"])
+    body = _page(client, case)
+    assert f"{label}：晚上十点以后" in body and "单元和门牌号：1单元101" in body
+    assert "unit_room" not in body and f">{code}：" not in body

@@ -88,8 +88,15 @@ def _detail_page(request, case, *, note: str = "", status: int = 200):
         "contact": (mask_name(case.contact_name), mask_phone(case.contact_phone)) if not case.anonymous else None,
         "templates": ReplyTemplate.objects.filter(street=street)[:20] if "reply" in offered else [],
         "handler_kinds": HandlerKind.choices, "assignees": assignees, "now": timezone.now(), "note": note,
-        "photo_actions": PHOTO_ACTIONS & offered,
+        "photo_actions": PHOTO_ACTIONS & offered, "answers": _answers(case),
     }, status=status)
+
+
+def _answers(case) -> list[tuple[str, str]]:
+    """The reporter's answers under their questions' labels (the stored keys are codes)."""
+    labels = {"unit_room": _("单元和门牌号")}
+    labels |= {q.get("code"): q.get("label", "") for q in case.category.questions or [] if isinstance(q, dict)}
+    return [(labels.get(key) or key, value) for key, value in (case.answers or {}).items()]
 
 
 @login_required
