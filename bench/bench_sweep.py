@@ -348,6 +348,13 @@ def main() -> None:
               f"deferred foreign-key checks, Python) {sweep_s - in_statements:.2f} s; the slowest:")
         for seconds, sql in sorted(statements, reverse=True)[:6]:
             print(f"          {seconds:6.2f} s  {sql[:110]}")
+        kinds = {}
+        for seconds, sql in statements:
+            kind = ("escalations" if "tier = %s AND c.tier_due_at" in sql else
+                    "cards" if sql.startswith("WITH due AS ( SELECT c.id FROM") else
+                    "deferred foreign-key checks" if sql.startswith("SET CONSTRAINTS ALL IMMEDIATE") else "other")
+            kinds[kind] = kinds.get(kind, 0.0) + seconds
+        print("          by step: " + ", ".join(f"{k} {v:.2f} s" for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])))
         print(f"re-run:   {again_s:6.2f} s  ({again.total} changes: nothing due, the cost of finding nothing)")
         print(f"check:    escalate events {escalate_events:,} = cases whose tier changed {tier_changed:,} "
               f"= expected {expected:,}; non-empty sweep_mark: {marked}; red events {red_events:,}, "

@@ -3,15 +3,17 @@ import ipaddress
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_int, env_list, env_str, tile_sources
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = PACKAGE_DIR.parent
 VAR_DIR = Path(env_str("WEIZHILI_VAR_DIR", str(PROJECT_DIR / "var")))
 
 DEBUG = False
+WEIZHILI_PRODUCTION = False  # True only in settings/production.py
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -23,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "treebeard",
     "huey.contrib.djhuey",
     "weizhili.audit",
@@ -38,6 +41,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -179,6 +183,26 @@ else:
 
 # Map: polygons on a blank background work offline; a tile URL may be set where tiles are reachable.
 WEIZHILI_MAP_TILE_URL = env_str("WEIZHILI_MAP_TILE_URL", "")
+
+# Content-Security-Policy (django-csp 4): every asset is served by the platform itself, so nothing else is
+# allowed; no inline scripts (behaviour lives in static/weizhili/*.js, data in <script type="application/json">).
+# Inline style *attributes* stay allowed: the charts' tooltips and a few bars set widths and heights that way,
+# while <style> elements and style sheets must come from the site. Map tiles, when configured, add their host.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", *tile_sources(WEIZHILI_MAP_TILE_URL)],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
 
 LOGGING = {
     "version": 1,

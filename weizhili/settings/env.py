@@ -1,5 +1,6 @@
 """Strict helpers for reading settings from the environment."""
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -34,3 +35,15 @@ def env_int(name: str, default: int) -> int:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def tile_sources(url: str) -> list[str]:
+    """The Content-Security-Policy source for a map tile URL template: https://{s}.tile.example/{z}/{x}/{y}.png
+    → https://*.tile.example (nothing when no tiles are configured)."""
+    if not url:
+        return []
+    parts = urlsplit(url.replace("{s}", "x-subdomain"))
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ImproperlyConfigured(f"WEIZHILI_MAP_TILE_URL must be an http(s) URL, not {url!r}")
+    host = parts.netloc.replace("x-subdomain", "*")
+    return [f"{parts.scheme}://{host}"]

@@ -3,6 +3,7 @@ from .base import *  # noqa: F401,F403
 from .env import env_bool, env_int, env_str
 
 DEBUG = False
+WEIZHILI_PRODUCTION = True  # e.g. `weizhili demo` refuses to run here
 SECRET_KEY = env_str("SECRET_KEY")
 WEIZHILI_DATA_KEY = env_str("WEIZHILI_DATA_KEY")
 WEIZHILI_TOTP_REQUIRED = env_bool("WEIZHILI_TOTP_REQUIRED", True)

@@ -1,6 +1,7 @@
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from weizhili.demo.builder import DemoBuilder
@@ -15,6 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="do nothing when the database has places")
 
     def handle(self, *args, if_empty: bool, **options):
+        if settings.WEIZHILI_PRODUCTION:
+            # Demo accounts skip the first-login change and two-factor login: never on a real street's server.
+            raise CommandError("演示数据不能在生产环境（weizhili.settings.production）中生成 / "
+                               "the demo refuses to run under production settings")
         if Place.objects.exists():
             if if_empty:
                 self.stdout.write("数据库已有区划数据，跳过演示数据 / database not empty, demo skipped")
