@@ -108,3 +108,11 @@ def test_one_notification_in_each_recipients_language(client, tree, categories, 
     client.force_login(chinese)
     page = client.get(reverse("cases:notifications"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert f"诉求 {case.code} 已上报到本级" in page
+
+
+@pytest.mark.django_db
+def test_a_notification_written_before_kinds_keeps_its_text(leader):
+    from django.utils import timezone
+
+    old = Notification.objects.create(user=leader, text="诉求已上报到社区：WZ1", created_at=timezone.now())
+    assert old.message == "诉求已上报到社区：WZ1"
