@@ -195,3 +195,86 @@ def test_a_class_bar_drills_down_to_exactly_its_orders(cadre, tree):
     assert "K001" in body and "K002" in body and "K003" not in body and "K004" not in body
     body = cadre.get(reverse("hotline:orders"), {"category": "未分类"}).content.decode()
     assert "K004" in body and "K001" not in body
+
+
+def _spread_orders(tree):
+    """Orders over 2024 in both compounds and unlocated ones, so that a period of the year holds fewer than
+    the whole list."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Shanghai")
+    places = [("east_compound", "east"), ("west_compound", "west"), (None, None)]
+    rows = []
+    for month in range(1, 13):
+        for i, (compound, community) in enumerate(places * (1 + month % 3)):
+            at = datetime(2024, month, 1 + i, 0 if i == 0 else 10, 30, tzinfo=tz)  # the 1st at 00:30 local
+            rows.append(HotlineOrder(
+                street=tree["street"], order_no=f"P{month:02d}{i:02d}", received_at=at, content="楼道灯不亮",
+                place=tree[compound] if compound else tree["street"], updated_at=at,
+                compound=tree[compound] if compound else None, community=tree[community] if community else None))
+    HotlineOrder.objects.bulk_create(rows)
+
+
+def _linked(html: str, element: str) -> list[tuple[int, str]]:
+    import re
+    from html import unescape
+
+    return [(int(n), unescape(url)) for url, n in re.findall(
+        rf'<a (?:id|class)="{element}" href="([^"]+)">(\d+)</a>', html)]
+
+
+def _listed(client, url: str) -> int:
+    import re
+
+    return int(re.search(r"共 (\d+) 条", client.get(url).content.decode())[1])
+
+
+def test_every_overview_count_lists_exactly_its_orders_over_the_same_months(cadre, tree):
+    _spread_orders(tree)
+    html = cadre.get(reverse("hotline:overview"), {"from": "2024-03", "to": "2024-08"}).content.decode()
+    links = _linked(html, "hotline-total") + _linked(html, "hotline-unlocated") + _linked(html, "child-total")
+    assert len(links) == 4  # the total, the unlocated, two communities
+    for shown, url in links:
+        assert "from=2024-03" in url and "to=2024-08" in url, url
+        assert shown == _listed(cadre, url), url
+    total = _linked(html, "hotline-total")[0][0]
+    assert 0 < total < HotlineOrder.objects.count()  # the period holds fewer than the whole list
+    # the charts' drill-downs (months, classes) start from the same months
+    import json
+    import re
+
+    chart = json.loads(re.search(r'<script id="hotline-data" type="application/json">(.*?)</script>', html, re.S)[1])
+    assert "from=2024-03" in chart["orders_url"] and "to=2024-08" in chart["orders_url"]
+
+
+def test_the_orders_list_reads_a_period(cadre, tree):
+    _spread_orders(tree)
+    march_to_may = _listed(cadre, reverse("hotline:orders") + "?from=2024-03&to=2024-05")
+    assert march_to_may == HotlineOrder.objects.filter(order_no__regex=r"^P0[345]").count()
+    assert _listed(cadre, reverse("hotline:orders") + "?from=abc&to=9999-99") == HotlineOrder.objects.count()
+
+
+def test_a_command_line_import_is_in_the_history(cadre, tree, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "orders.csv"
+    path.write_text(HEADERS + "C001,2024-03-05 09:10,东苑小区1号楼楼道灯不亮,,东苑小区1号楼,,,\n", encoding="utf-8")
+    call_command("import-hotline", str(path), "--no-cases", stdout=io.StringIO())
+    job = ImportJob.objects.get()
+    assert job.status == JobStatus.DONE and job.summary["imported"] == 1 and job.created_by is None
+    assert HotlineOrder.objects.get(order_no="C001").last_import_id == job.pk
+    page = cadre.get(reverse("hotline:imports")).content.decode()
+    assert "还没有导入过" not in page and "orders.csv" in page and "命令行导入" in page
+    assert cadre.get(reverse("hotline:import_detail", args=[job.pk])).status_code == 200
+
+
+def test_a_failed_command_line_import_is_recorded_as_failed(tree, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "junk.csv"
+    path.write_text("这不是工单表\n随便写写\n", encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import-hotline", str(path), stdout=io.StringIO())
+    job = ImportJob.objects.get()
+    assert job.status == JobStatus.FAILED and job.message

@@ -45,7 +45,9 @@ def _staff(request):
 
 
 def _filters(request) -> dict:
-    return {k: request.GET.get(k, "") for k in ("status", "category", "card", "source", "q")}
+    # overdue / month / node: the list behind a figure (当前超期, 期内超期 of a month, below a node)
+    return {k: request.GET.get(k, "") for k in ("status", "category", "card", "source", "q", "overdue", "month",
+                                                 "node")}
 
 
 @login_required

@@ -24,7 +24,15 @@ from weizhili.places.views import map_features
 
 from . import access
 from .exporting import HEADERS, export_rows
-from .figures import add_months, branch_effect, category_label, compound_change, hotline_figures
+from .figures import (
+    add_months,
+    branch_effect,
+    category_label,
+    compound_change,
+    hotline_figures,
+    month_start,
+    street_rows,
+)
 from .models import Band, CategoryModel, JobStatus
 from .reading import FIELD_LABELS, FIELDS
 from .services import HotlineError, alias_suggestion, column_mapping_save, import_job_create, order_locate
@@ -59,12 +67,17 @@ def _street_of(node: Place) -> Place:
     return node if node.kind == PlaceKind.STREET else street_of(node)
 
 
-def _period(request, street: Place) -> tuple[date, date, date | None, date | None]:
-    """[start, end) in whole months: from the request, else the last DEFAULT_MONTHS months that have orders."""
-    bounds = access.HotlineOrder.objects.filter(street=street).aggregate(first=Min("received_at"),
-                                                                          last=Max("received_at"))
-    first = timezone.localtime(bounds["first"]).date().replace(day=1) if bounds["first"] else None
-    last = timezone.localtime(bounds["last"]).date().replace(day=1) if bounds["last"] else None
+def _period(request, street: Place, rows: list[dict] | None = None) -> tuple[date, date, date | None, date | None]:
+    """[start, end) in whole months: from the request, else the last DEFAULT_MONTHS months that have orders
+    (read from the street's grouped `rows` when given, else one query)."""
+    if rows is not None:
+        months = [row["month"] for row in rows]
+        first, last = (min(months), max(months)) if months else (None, None)
+    else:
+        bounds = access.HotlineOrder.objects.filter(street=street).aggregate(first=Min("received_at"),
+                                                                              last=Max("received_at"))
+        first = timezone.localtime(bounds["first"]).date().replace(day=1) if bounds["first"] else None
+        last = timezone.localtime(bounds["last"]).date().replace(day=1) if bounds["last"] else None
     end = _month(request.GET.get("to"))
     end = add_months(end, 1) if end else (add_months(last, 1) if last else add_months(timezone.localdate().replace(day=1), 1))
     start = _month(request.GET.get("from")) or max(first or date.min, add_months(end, -DEFAULT_MONTHS))
@@ -81,22 +94,28 @@ def overview(request):
     access.require_reader(user)
     node = _node(request, user)
     street = _street_of(node)
-    start, end, first, last = _period(request, street)
-    figures = hotline_figures(node=node, start=start, end=end)
-    effect = branch_effect(node=node)
-    change = compound_change(node=node, start=start, end=end)
+    rows = street_rows(street)  # one grouped query that the figures, the map and the branch effect share
+    start, end, first, last = _period(request, street, rows)
+    figures = hotline_figures(node=node, start=start, end=end, rows=rows)
+    effect = branch_effect(node=node, rows=rows)
+    change = compound_change(node=node, start=start, end=end, rows=rows)
+    # every count links to its orders over the same months
+    period = f"from={start:%Y-%m}&to={add_months(end, -1):%Y-%m}"
     features = map_features(user, node)
     for feature in features["features"]:
         props = feature["properties"]
         pct = change.get(props["id"])
         props["change"] = pct / 100 if pct is not None else None  # the map's colour scale takes a fraction
-        props["url"] = f"/hotline/orders/?node={props['id']}"
+        props["url"] = f"/hotline/orders/?node={props['id']}&{period}"
     root = place_selectors.place_scope_root(user=user)
+    chart = _chart_data(figures, effect)
+    chart["orders_url"] = f"/hotline/orders/?node={node.pk}&{period}"
     return render(request, "hotline/overview.html", {
         "node": node, "figures": figures, "effect": effect, "start": start, "end": add_months(end, -1),
+        "period": period,
         "first": first, "last": last, "map_places": features, "tile_url": settings.WEIZHILI_MAP_TILE_URL,
         "ancestors": [a for a in place_selectors.ancestor_chain(node) if a.depth >= root.depth],
-        "chart": _chart_data(figures, effect),
+        "chart": chart,
         "can_import": access.can_import(user),
     })
 
@@ -117,7 +136,7 @@ def _chart_data(figures, effect) -> dict:
 
 def _order_filters(request) -> dict:
     return {k: request.GET.get(k, "").strip() for k in ("node", "month", "band", "q", "group", "category",
-                                                          "unlocated")}
+                                                          "unlocated", "from", "to")}
 
 
 def _filtered_orders(request, user):
@@ -136,6 +155,12 @@ def _filtered_orders(request, user):
         nxt = add_months(month, 1)
         hi = timezone.make_aware(timezone.datetime(nxt.year, nxt.month, 1), tz)
         qs = qs.filter(received_at__gte=lo, received_at__lt=hi)
+    # the overview's period, months `from` … `to` (both included), carried by every count it links from
+    first, last = _month(f["from"]), _month(f["to"])
+    if first:
+        qs = qs.filter(received_at__gte=month_start(first))
+    if last:
+        qs = qs.filter(received_at__lt=month_start(add_months(last, 1)))
     if f["band"] in Band.values:
         qs = qs.filter(locate_band=f["band"])
     if f["unlocated"]:

@@ -12,7 +12,7 @@ from weizhili.accounts.models import Role
 from weizhili.accounts.permissions import Action, allowed
 from weizhili.cases.metrics import case_figures_for_user, figures_by_child, monthly_series
 from weizhili.cases.models import OPEN_STATUSES, Card
-from weizhili.cases.selectors import case_list
+from weizhili.cases.selectors import case_list, overdue_now_q
 from weizhili.cases.workflow import ROLE_TIER
 from weizhili.party.models import OrgLevel
 from weizhili.party.selectors import compound_branches, coverage, role_holders_for
@@ -58,7 +58,7 @@ def _case_work(user) -> dict | None:
     return case_list(user=user).filter(status__in=OPEN_STATUSES).aggregate(
         mine=Count("id", filter=Q(assignee=user)),
         tier=Count("id", filter=Q(tier=tier)),
-        overdue=Count("id", filter=Q(due_at__lt=now)),
+        overdue=Count("id", filter=overdue_now_q(now)),  # 当前超期, as the list it links to
         red=Count("id", filter=Q(card=Card.RED)),
         yellow=Count("id", filter=Q(card=Card.YELLOW)),
     )

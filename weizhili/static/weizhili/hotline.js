@@ -2,7 +2,7 @@
 // chart, the top classes, and the compound map coloured by volume change. Clicks drill down to the orders.
 function weizhiliHotline(nodeId, tileUrl, t) {
   var data = JSON.parse(document.getElementById("hotline-data").textContent);
-  var orders = "/hotline/orders/?node=" + nodeId;
+  var orders = data.orders_url || ("/hotline/orders/?node=" + nodeId);  // carries the page's months
   var charts = {};
 
   var monthly = echarts.init(document.getElementById("hotline-monthly"));
