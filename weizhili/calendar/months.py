@@ -1,7 +1,7 @@
 """Month arithmetic, written once for the whole platform (python-dateutil's relativedelta, no Django)."""
 from datetime import date
 
-from dateutil.relativedelta import relativedelta
+from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]  # no stubs in the lock
 
 
 def month_first(day: date) -> date:
