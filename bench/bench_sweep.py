@@ -249,6 +249,24 @@ def _naive_loop(ids, now, street):
     return stepped
 
 
+def _experiment(cursor, vendor: str, without: list[str]) -> list[str]:
+    """Drop what `--without` names, in the benchmark's own database only; returns the statements run."""
+    if not without or vendor != "postgresql":
+        return []
+    done = []
+    if "fk" in without:
+        cursor.execute("SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE contype = 'f' "
+                       "AND conrelid::regclass::text IN ('cases_event', 'cases_notification', 'cases_supervision')")
+        done += [f"ALTER TABLE {table} DROP CONSTRAINT {name}" for table, name in cursor.fetchall()]
+    if "indexes" in without:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'cases_case' AND ("
+                       "indexname = 'case_category_idx' OR indexdef ~ '\\((created_at|closed_at|case_due_at)\\)$')")
+        done += [f"DROP INDEX {name}" for (name,) in cursor.fetchall()]
+    for sql in done:
+        cursor.execute(sql)
+    return done
+
+
 def main() -> None:
     pg_default = bool(os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL"))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -258,6 +276,10 @@ def main() -> None:
     parser.add_argument("--scenario", choices=["backlog", "steady"], default="backlog",
                         help="backlog: ~10 %% past their tier deadline at once (a catch-up after the worker was down); "
                              "steady: only what crossed a deadline in the last five minutes (the normal run)")
+    parser.add_argument("--without", action="append", default=[], choices=["fk", "indexes"],
+                        help="an experiment on the throw-away database (PostgreSQL): drop the foreign-key constraints "
+                             "of the rows the sweep inserts (fk), or the case indexes the sweep does not read "
+                             "(indexes: category, created_at, closed_at, case_due_at), to measure what they cost")
     parser.add_argument("--layout", choices=["spread", "ordered"], default="spread",
                         help="where the due cases sit in the table: spread evenly (worst case, default) or the "
                              "oldest rows (a table filled in time order)")
@@ -285,6 +307,8 @@ def main() -> None:
                      exprs=steady_exprs() if args.scenario == "steady" else sweep_exprs(args.layout))
         insert_s = time.perf_counter() - started
         with connection.cursor() as cursor:
+            for sql in _experiment(cursor, vendor, args.without):
+                print(f"experiment: {sql}")
             cursor.execute("VACUUM ANALYZE" if vendor == "postgresql" else "ANALYZE")
         setup_s = time.perf_counter() - started
 
