@@ -82,6 +82,42 @@ def test_verify_succeeds_on_an_intact_chain():
 
 
 @pytest.mark.django_db
+def test_verify_reads_the_log_in_batches(django_assert_num_queries):
+    # memory stays bounded on a log of millions of rows: the head, then batches of `batch` rows until one is empty
+    _write(5)
+    with django_assert_num_queries(1 + 3 + 1):
+        assert audit_verify(batch=2) == (5, None)
+
+
+@pytest.mark.django_db
+def test_verify_checks_rows_written_by_a_user(tree):
+    user = make_user("community_worker", tree["east"], username="worker")
+    rows = [audit_record(action="test.by_user", user=user, detail={"i": i}) for i in range(2)]
+    assert rows[0].actor_id == user.pk and rows[0].actor_name == "worker"
+    assert audit_verify() == (AuditEntry.objects.count(), None)
+    _disable_guard("update")
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {TABLE} SET actor_id = %s WHERE id = %s", [user.pk + 1, rows[1].pk])
+    assert audit_verify()[1].entry_id == rows[1].pk
+
+
+@pytest.mark.django_db
+def test_each_kind_of_break_is_named_exactly():
+    rows = _write(4)
+    _disable_guard("delete")
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [rows[1].pk])
+    checked, found = audit_verify()
+    assert (checked, found.entry_id) == (1, rows[2].pk)
+    assert found.reason == "prev_hash does not match the previous row (a row was removed or reordered)"
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE id = %s", [rows[0].pk])
+    checked, found = audit_verify()
+    assert (checked, found.entry_id) == (0, rows[2].pk)
+    assert found.reason == "the oldest rows were removed (the first row does not follow the chain's anchor)"
+
+
+@pytest.mark.django_db
 def test_verify_succeeds_on_an_empty_log():
     out, _err = _verify()
     assert "0 rows verified" in out
