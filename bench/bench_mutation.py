@@ -44,21 +44,24 @@ BASELINE_REF = "cbb89a1"  # main before "Tests that bite"
 class Target:
     name: str
     paths: tuple[str, ...]  # the first that exists in the tree is used
+    tests: tuple[str, ...]  # the tests that speak for this module (those missing from a tree are left out)
     functions: tuple[str, ...] = ()  # only mutants of these functions count (empty: all)
 
 
+CALENDAR_TESTS = ("tests/calendar",)
 TARGETS = (
-    Target("scope", ("weizhili/places/scope.py", "weizhili/accounts/scope.py")),
-    Target("masking", ("weizhili/people/masking.py",)),
-    Target("chain", ("weizhili/audit/chain.py",)),
-    Target("audit digest", ("weizhili/audit/services.py",), ("_stamp", "audit_record", "audit_verify")),
-    Target("workflow", ("weizhili/cases/workflow.py",)),
-    Target("calendar/days", ("weizhili/calendar/days.py",)),
-    Target("calendar/clock", ("weizhili/calendar/clock.py",)),
-    Target("calendar/cards", ("weizhili/calendar/cards.py",)),
+    Target("scope", ("weizhili/places/scope.py", "weizhili/accounts/scope.py"),
+           ("tests/accounts_scope", "tests/accounts/test_registry.py", "tests/places/test_scope_helpers.py")),
+    Target("masking", ("weizhili/people/masking.py",), ("tests/people",)),
+    Target("chain", ("weizhili/audit/chain.py",), ("tests/audit",)),
+    Target("audit digest", ("weizhili/audit/services.py",), ("tests/audit",), ("_stamp", "audit_record", "audit_verify")),
+    Target("workflow", ("weizhili/cases/workflow.py",),
+           ("tests/cases/test_workflow_guard.py", "tests/cases/test_loop.py")),
+    Target("calendar/days", ("weizhili/calendar/days.py",), CALENDAR_TESTS),
+    Target("calendar/clock", ("weizhili/calendar/clock.py",), CALENDAR_TESTS),
+    Target("calendar/cards", ("weizhili/calendar/cards.py",), CALENDAR_TESTS),
+    Target("calendar/months", ("weizhili/calendar/months.py",), CALENDAR_TESTS),
 )
-# The tests that can reach the targets (the browser and hotline suites cannot, and are slow).
-TESTS = ("tests/calendar", "tests/people", "tests/audit", "tests/accounts_scope", "tests/places", "tests/cases")
 
 KILLED = {1, 3, 37}  # a failing test, a pytest error
 TIMEOUT = {36, -24, 24, 152, 255}  # counted as killed (a mutant that never ends is caught), shown apart
@@ -83,7 +86,7 @@ def _copy_ref(ref: str, dest: Path) -> None:
 def _configure(tree: Path, targets: list[tuple[Target, str]]) -> None:
     pyproject = tree / "pyproject.toml"
     text = pyproject.read_text("utf-8").split("\n[tool.mutmut]")[0]
-    tests = [t for t in TESTS if (tree / t).exists()]
+    tests = sorted({t for target, _p in targets for t in target.tests if (tree / t).exists()})
     config = (
         "\n[tool.mutmut]\n"
         'source_paths = ["weizhili"]\n'
@@ -106,12 +109,40 @@ def _mutant_function(key: str) -> str:
     return head.split("ǁ")[-1] if "ǁ" in head else head.removeprefix("x_")
 
 
-def run(tree: Path, *, children: int, label: str) -> tuple[dict[str, Counter], dict[str, list[str]], float]:
+def _targets(tree: Path) -> list[tuple[Target, str]]:
     targets = []
     for target in TARGETS:
         path = next((p for p in target.paths if (tree / p).exists()), None)
         if path is not None:
             targets.append((target, path))
+    return targets
+
+
+def _groups(tree: Path) -> list[list[tuple[Target, str]]]:
+    """Targets that share their tests are mutated in one mutmut run; each group gets its own run."""
+    groups: dict[tuple[str, ...], list[tuple[Target, str]]] = {}
+    for target, path in _targets(tree):
+        groups.setdefault(target.tests, []).append((target, path))
+    return list(groups.values())
+
+
+def run_all(source: Path, *, children: int, label: str) -> tuple[dict[str, Counter], dict[str, list[str]], float]:
+    """One mutmut run per group of targets, each in its own copy of `source`."""
+    counts: dict[str, Counter] = {}
+    survivors: dict[str, list[str]] = {}
+    elapsed = 0.0
+    for i, group in enumerate(_groups(source)):
+        tree = source.parent / f"{source.name}-{i}"
+        shutil.copytree(source, tree)
+        seconds = run(tree, group, children=children, label=f"{label}, {', '.join(t.name for t, _p in group)}")
+        group_counts, group_survivors = collect(tree)
+        counts.update(group_counts)
+        survivors.update(group_survivors)
+        elapsed += seconds
+    return counts, survivors, elapsed
+
+
+def run(tree: Path, targets: list[tuple[Target, str]], *, children: int, label: str) -> float:
     _configure(tree, targets)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
     env.update(DJANGO_SETTINGS_MODULE="weizhili.settings.test", WEIZHILI_VAR_DIR=str(tree / "var"))
@@ -124,12 +155,21 @@ def run(tree: Path, *, children: int, label: str) -> tuple[dict[str, Counter], d
     if done.returncode != 0:
         sys.exit(f"{label}: mutmut failed (exit {done.returncode}); the end of {log}:\n"
                  + log.read_text(errors="replace")[-3000:])
+    return elapsed
+
+
+def collect(tree: Path) -> tuple[dict[str, Counter], dict[str, list[str]]]:
+    """Count the results mutmut left in `tree`/mutants, per target it mutated."""
     counts: dict[str, Counter] = {}
     survivors: dict[str, list[str]] = {}
-    for target, path in targets:
+    for target, path in _targets(tree):
+        if not (tree / "mutants" / f"{path}.meta").exists():
+            continue
         meta = json.loads((tree / "mutants" / f"{path}.meta").read_text("utf-8"))
         tally: Counter = Counter()
         for key, code in meta["exit_code_by_key"].items():
+            if code is None:  # not tested (an interrupted run)
+                continue
             if target.functions and _mutant_function(key) not in target.functions:
                 continue
             kind = ("killed" if code in KILLED else "timeout" if code in TIMEOUT else "survived" if code in SURVIVED
@@ -139,7 +179,7 @@ def run(tree: Path, *, children: int, label: str) -> tuple[dict[str, Counter], d
             if kind != "killed":
                 survivors.setdefault(target.name, []).append(f"{key} ({kind})")
         counts[target.name] = tally
-    return counts, survivors, elapsed
+    return counts, survivors
 
 
 def _rate(tally: Counter | None) -> str:
@@ -157,6 +197,8 @@ def main() -> None:
     parser.add_argument("--children", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--survivors", action="store_true", help="list every mutant not killed")
     parser.add_argument("--keep", action="store_true", help="keep the temporary trees and print where")
+    parser.add_argument("--report", metavar="TREE", type=Path,
+                        help="only print the results kept by an earlier run (--keep prints the folder)")
     args = parser.parse_args()
     if args.only:
         wanted = set(args.only.split(","))
@@ -164,17 +206,28 @@ def main() -> None:
         TARGETS = tuple(t for t in TARGETS if t.name in wanted)
 
     trees = []
+    before: dict[str, Counter] = {}
+    if args.report:
+        now, survivors = {}, {}
+        for tree in sorted(args.report.glob("tree-*")):
+            group_counts, group_survivors = collect(tree)
+            now.update(group_counts)
+            survivors.update(group_survivors)
+        now_s = 0.0
+        args.no_baseline = True
     try:
-        current = Path(tempfile.mkdtemp(prefix="weizhili-mutation-"))
-        trees.append(current)
-        _copy_ref(args.ref, current) if args.ref else _copy_worktree(current)
-        now, survivors, now_s = run(current, children=args.children, label=args.ref or "working tree")
-        before: dict[str, Counter] = {}
+        if not args.report:
+            trees.append(Path(tempfile.mkdtemp(prefix="weizhili-mutation-")))
+            current = trees[-1] / "tree"
+            current.mkdir()
+            _copy_ref(args.ref, current) if args.ref else _copy_worktree(current)
+            now, survivors, now_s = run_all(current, children=args.children, label=args.ref or "working tree")
         if not args.no_baseline:
-            base = Path(tempfile.mkdtemp(prefix="weizhili-mutation-base-"))
-            trees.append(base)
+            trees.append(Path(tempfile.mkdtemp(prefix="weizhili-mutation-base-")))
+            base = trees[-1] / "tree"
+            base.mkdir()
             _copy_ref(args.baseline_ref, base)
-            before, _s, base_s = run(base, children=args.children, label=f"baseline {args.baseline_ref}")
+            before, _s, base_s = run_all(base, children=args.children, label=f"baseline {args.baseline_ref}")
     finally:
         if args.keep:
             print("trees kept:", *trees)
@@ -182,8 +235,8 @@ def main() -> None:
             for tree in trees:
                 shutil.rmtree(tree, ignore_errors=True)
 
-    print(f"mutmut over the safety-critical modules of {args.ref or 'the working tree'}; "
-          f"tests: {' '.join(TESTS)} (SQLite)")
+    print(f"mutmut over the safety-critical modules of {args.ref or 'the working tree'}, each with its own tests "
+          "(SQLite)")
     print(f"{'module':<16}{'mutants':>8}{'killed':>8}{'timeout':>8}{'survived':>9}{'no tests':>9}{'other':>6}"
           f"  {'kill rate':<18}baseline {'' if args.no_baseline else args.baseline_ref}")
     total: Counter = Counter()
