@@ -20,6 +20,8 @@ def _admin_login(request, extra_context=None):
 
 
 admin.site.login = _admin_login
+# A malformed query parameter the page needs answers 400 with its Chinese message (weizhili/params.py).
+handler400 = "weizhili.params.bad_request"
 
 urlpatterns = [
     path("", include("weizhili.accounts.urls")),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from weizhili.audit.middleware import client_address
 from weizhili.audit.models import AuditResult
 from weizhili.audit.services import audit_record
+from weizhili.params import param_str
 
 from . import services
 from .forms import LoginForm, PasswordChangeForm, SettingsForm, TotpForm
@@ -34,7 +35,7 @@ def login_view(request):
     if request.method == "POST" and services.login_throttled(client_address(request)):
         form.is_valid()
         form.add_error(None, _("登录尝试过于频繁，请 10 分钟后再试。"))
-        audit_record(action="login", result=AuditResult.DENIED, username=request.POST.get("username", "")[:150],
+        audit_record(action="login", result=AuditResult.DENIED, username=param_str(request, "username", max_length=150, data=request.POST),
                      detail={"reason": "address throttled"})
         return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)}, status=429)
     if request.method == "POST" and form.is_valid():

@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from weizhili.params import parse_int
 from weizhili.people.validation import validate_phone
 from weizhili.places.models import Place, PlaceKind
 
@@ -27,11 +28,7 @@ def question_field_name(category: Category, code: str) -> str:
 
 
 def parse_id(value) -> int | None:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if 0 < number < 2**63 else None
+    return parse_int(value)  # the parameter layer's rule: ASCII digits, 1 .. 2**63-1
 
 
 def child_of(parent: Place, node_id, kind: str) -> Place | None:

@@ -411,7 +411,9 @@ def grid_done_view(request, code: str):
 
 # --- tracking -------------------------------------------------------------------------------------------
 def _case_by_token(token: str) -> Case:
-    if not token or len(token) > 32:
+    # tokens are URL-safe base64 (secrets.token_urlsafe): anything else, a NUL byte included, is no case
+    if not token or len(token) > 32 or not token.replace("-", "").replace("_", "").isascii() \
+            or not token.replace("-", "").replace("_", "").isalnum():
         raise Http404("unknown case")
     case = (Case.objects.select_related("category", "place", "compound", "community", "parent")
             .filter(token=token).first())

@@ -17,6 +17,7 @@ from weizhili import exports
 from weizhili.accounts.models import Role, User
 from weizhili.accounts.permissions import Action, allowed
 from weizhili.audit.services import audit_record
+from weizhili.params import param_choice, param_int, param_month, param_str
 from weizhili.people.masking import mask_name, mask_phone
 from weizhili.places.models import Place, PlaceKind
 from weizhili.places.selectors import place_get, place_labels
@@ -45,21 +46,28 @@ def _staff(request):
 
 
 def _filters(request) -> dict:
-    # overdue / month / node: the list behind a figure (当前超期, 期内超期 of a month, below a node)
-    return {k: request.GET.get(k, "") for k in ("status", "category", "card", "source", "q", "overdue", "month",
-                                                 "node")}
+    # read through the parameter layer: a typed ?category=abc is ignored, never a 500
+    category = param_int(request, "category")
+    return {"status": param_choice(request, "status", Status.values, default=""),
+            "category": str(category) if category else "",
+            "card": param_choice(request, "card", Card.values, default=""),
+            "source": param_choice(request, "source", Source.values, default=""), "q": param_str(request, "q"),
+            # the list behind a figure: 当前超期 / 期内超期 of a month, below a node (selectors.case_queue)
+            "overdue": param_choice(request, "overdue", ("current", "period"), default=""),
+            "month": (month.strftime("%Y-%m") if (month := param_month(request, "month")) else ""),
+            "node": param_int(request, "node")}
 
 
 @login_required
 def queue(request):
     _staff(request)
     default = {Role.BUILDING_LEADER: "mine", Role.GRID_WORKER: "reported"}.get(request.user.role, "tier")
-    view = request.GET.get("view") or default
+    view = param_choice(request, "view", selectors.QUEUE_VIEWS, default=default)
     if view not in selectors.QUEUE_VIEWS:
         view = "tier"
     filters = _filters(request)
     page = Paginator(selectors.case_queue(user=request.user, view=view, filters=filters), 30).get_page(
-        request.GET.get("page"))
+        param_int(request, "page"))
     labels = place_labels([c.place for c in page])
     street = street_of(request.user.place)
     return render(request, "cases/queue.html", {
@@ -199,7 +207,7 @@ def intake(request):
 def place_options(request):
     """Children of a place for the intake form's cascading picker (htmx); scope-bound, no households."""
     _staff(request)
-    parent = place_get(user=request.user, place_id=int(request.GET.get("parent", 0) or 0))
+    parent = place_get(user=request.user, place_id=param_int(request, "parent") or 0)
     children = parent.children_qs().exclude(kind=PlaceKind.HOUSEHOLD)
     return render(request, "cases/_place_options.html", {"children": children, "parent": parent})
 
@@ -225,8 +233,8 @@ def case_map(request):
 def export(request):
     """The filtered list as Excel; contacts masked (exports are audited)."""
     _staff(request)
-    view = request.GET.get("view") or "open"
-    qs = selectors.case_queue(user=request.user, view=view if view in selectors.QUEUE_VIEWS else "open",
+    view = param_choice(request, "view", selectors.QUEUE_VIEWS, default="open")
+    qs = selectors.case_queue(user=request.user, view=view,
                               filters=_filters(request))[:20000]
     rows = list(qs)
     labels = place_labels([c.place for c in rows])
@@ -261,7 +269,7 @@ def export(request):
 def notifications(request):
     """My notifications, newest first; opening the page marks them read."""
     mine = Notification.objects.filter(user=request.user).select_related("case").order_by("-created_at")
-    page = Paginator(mine, 50).get_page(request.GET.get("page"))
+    page = Paginator(mine, 50).get_page(param_int(request, "page"))
     unread = [n.pk for n in page if n.read_at is None]
     response = render(request, "cases/notifications.html", {"page": page, "unread": set(unread)})
     if unread:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from weizhili import exports
 from weizhili.audit.services import audit_record
 from weizhili.cases.services import street_of
+from weizhili.params import param_int, param_month, param_str, parse_int, parse_month
 from weizhili.people.masking import mask_phones_in_text as mask_phones
 from weizhili.places import selectors as place_selectors
 from weizhili.places.models import Place, PlaceKind
@@ -39,25 +40,13 @@ from .services import HotlineError, alias_suggestion, column_mapping_save, impor
 from .tasks import progress_key
 
 DEFAULT_MONTHS = 24
-def _month(value: str | None) -> date | None:
-    try:
-        year, month = (int(x) for x in (value or "").split("-"))
-        if not 2000 <= year <= 2100:  # a typed year outside any export
-            return None
-        return date(year, month, 1)
-    except ValueError:
-        return None
 
 
 def _node(request, user) -> Place:
     root = place_selectors.place_scope_root(user=user)
     if root is None:
         raise Http404("no scope")
-    node_id = request.GET.get("node") or root.pk
-    try:
-        node = place_selectors.place_get(user=user, place_id=int(node_id))
-    except ValueError as exc:
-        raise Http404("bad node") from exc
+    node = place_selectors.place_get(user=user, place_id=param_int(request, "node", default=root.pk, strict=True))
     if node.kind not in (PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.COMPOUND):
         raise Http404("figures are per street, community or compound")
     return node
@@ -78,9 +67,9 @@ def _period(request, street: Place, rows: list[dict] | None = None) -> tuple[dat
                                                                               last=Max("received_at"))
         first = timezone.localtime(bounds["first"]).date().replace(day=1) if bounds["first"] else None
         last = timezone.localtime(bounds["last"]).date().replace(day=1) if bounds["last"] else None
-    end = _month(request.GET.get("to"))
+    end = param_month(request, "to")
     end = add_months(end, 1) if end else (add_months(last, 1) if last else add_months(timezone.localdate().replace(day=1), 1))
-    start = _month(request.GET.get("from")) or max(first or date.min, add_months(end, -DEFAULT_MONTHS))
+    start = param_month(request, "from") or max(first or date.min, add_months(end, -DEFAULT_MONTHS))
     if start >= end:
         start = add_months(end, -1)
     return start, end, first, last
@@ -135,20 +124,18 @@ def _chart_data(figures, effect) -> dict:
 
 
 def _order_filters(request) -> dict:
-    return {k: request.GET.get(k, "").strip() for k in ("node", "month", "band", "q", "group", "category",
+    return {k: param_str(request, k) for k in ("node", "month", "band", "q", "group", "category",
                                                           "unlocated", "from", "to")}
 
 
 def _filtered_orders(request, user):
     f = _order_filters(request)
     qs = access.order_list(user=user)
-    if f["node"]:
-        try:
-            node = place_selectors.place_get(user=user, place_id=int(f["node"]))
-        except ValueError as exc:
-            raise Http404("bad node") from exc
+    node_id = param_int(request, "node", strict=True)  # a drill-down must not silently widen to everything
+    if node_id:
+        node = place_selectors.place_get(user=user, place_id=node_id)
         qs = qs.filter(place__path__startswith=node.path)
-    month = _month(f["month"])
+    month = parse_month(f["month"])
     if month:
         tz = timezone.get_current_timezone()
         lo = timezone.make_aware(timezone.datetime(month.year, month.month, 1), tz)
@@ -156,7 +143,7 @@ def _filtered_orders(request, user):
         hi = timezone.make_aware(timezone.datetime(nxt.year, nxt.month, 1), tz)
         qs = qs.filter(received_at__gte=lo, received_at__lt=hi)
     # the overview's period, months `from` … `to` (both included), carried by every count it links from
-    first, last = _month(f["from"]), _month(f["to"])
+    first, last = parse_month(f["from"]), parse_month(f["to"])
     if first:
         qs = qs.filter(received_at__gte=month_start(first))
     if last:
@@ -165,8 +152,9 @@ def _filtered_orders(request, user):
         qs = qs.filter(locate_band=f["band"])
     if f["unlocated"]:
         qs = qs.filter(compound__isnull=True)
-    if f["group"].isdigit():
-        qs = qs.filter(repeat_group=int(f["group"]))
+    group = parse_int(f["group"], min=0)
+    if group is not None:
+        qs = qs.filter(repeat_group=group)
     if f["category"]:
         # the chart's labels are normalised (levels, separators, full-width): select the raw classes behind one
         # label from the few dozen distinct ones, so the list shows exactly the bar's orders
@@ -185,7 +173,7 @@ def orders(request):
     access.require_reader(user)
     qs, f = _filtered_orders(request, user)
     page = Paginator(qs.select_related("compound", "community", "case").order_by("-received_at", "-id"), 50) \
-        .get_page(request.GET.get("page"))
+        .get_page(param_int(request, "page"))
     groups = dict(access.order_list(user=user).filter(place_id__in={o.place_id for o in page},
                                                       repeat_group__in=[o.repeat_group for o in page])
                   .values("repeat_group").annotate(n=Count("id")).values_list("repeat_group", "n"))
@@ -237,11 +225,12 @@ def order_locate_view(request, order_id: int):
     order = access.order_get(user=user, order_id=order_id)
     if not access.can_locate(user):
         raise Http404("not for this role")
-    if not (request.POST.get("compound") or "").isdigit():
+    compound_id = param_int(request, "compound", data=request.POST)
+    if compound_id is None:
         messages.error(request, _("请选择院落"))
         return redirect("hotline:order", order_id=order.pk)
     try:
-        compound = place_selectors.place_get(user=user, place_id=int(request.POST["compound"]))
+        compound = place_selectors.place_get(user=user, place_id=compound_id)
         wants_alias = request.POST.get("add_alias") and access.can_import(user)
         order_locate(order=order, compound=compound, user=user,
                      add_alias=request.POST.get("alias", "") if wants_alias else "")

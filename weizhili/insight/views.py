@@ -1,5 +1,5 @@
 """Pages that draw on several domains: the home page per role and the place page."""
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -14,6 +14,7 @@ from weizhili.cases.metrics import case_figures_for_user, figures_by_child, mont
 from weizhili.cases.models import OPEN_STATUSES, Card
 from weizhili.cases.selectors import case_list, overdue_now_q
 from weizhili.cases.workflow import ROLE_TIER
+from weizhili.params import param_int, param_month
 from weizhili.party.models import OrgLevel
 from weizhili.party.selectors import compound_branches, coverage, role_holders_for
 from weizhili.people.selectors import person_list
@@ -94,13 +95,12 @@ def place_detail(request, place_id: int):
     return render(request, "places/detail.html", context)
 
 
-def _month_bounds(value: str):
-    """[start, end) of a calendar month in local time; the current month when `value` is empty or bad."""
+def _month_bounds(month: date | None):
+    """[start, end) of a calendar month in local time; the current month when `month` is None."""
     now = timezone.localtime()
-    try:
-        year, month = (int(x) for x in value.split("-"))
-        first = datetime(year, month, 1, tzinfo=now.tzinfo)
-    except (ValueError, AttributeError):
+    if month is not None:
+        first = datetime(month.year, month.month, 1, tzinfo=now.tzinfo)
+    else:
         first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
     return first, nxt
@@ -114,8 +114,9 @@ def case_figures_view(request):
     root = place_selectors.place_scope_root(user=user)
     if root is None:
         raise Http404("no scope")
-    node = place_selectors.place_get(user=user, place_id=int(request.GET.get("node") or root.pk))
-    start, end = _month_bounds(request.GET.get("month", ""))
+    node = place_selectors.place_get(user=user, place_id=param_int(request, "node", default=root.pk, strict=True))
+    # a bad month shows the current one; the page names the month it shows
+    start, end = _month_bounds(param_month(request, "month"))
     figures = case_figures_for_user(user, node, start=start, end=end)
     children = figures_by_child(node=node, start=start, end=end) if node.kind != PlaceKind.HOUSEHOLD else {}
     series = [m.to_dict() for m in monthly_series(node=node, months=12)]

@@ -4,11 +4,15 @@ Foreign keys to places and persons are raw ids (a street has ~25k place nodes); 
 enter are limited to their own scope. Every admin write is audited (ScopedAdminMixin)."""
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
+from weizhili.params import param_int, parse_int
 from weizhili.places.admin_scope import ScopedAdminMixin, ScopedFieldsMixin
 
 from .models import CommitteeMember, PartyMember, PartyOrg, RoleHolder, RoleType, ServiceStation
@@ -36,6 +40,32 @@ class PartyOrgAdmin(ScopedAdminMixin, TreeAdmin):
     search_fields = ("name",)
     raw_id_fields = ("place", "covers")
     inlines = [CommitteeMemberInline, ServiceStationInline]
+
+    def children_view(self, request, parent_id):
+        # treebeard's view lets a non-numeric parent id or an unknown filter parameter escape as a server error
+        if parse_int(parent_id) is None:
+            raise Http404("no such organisation")
+        try:
+            return super().children_view(request, parent_id)
+        except (IncorrectLookupParameters, OverflowError):  # the changelist's filters, passed on unchecked
+            return HttpResponseBadRequest(_("筛选条件无效"))
+
+    def changelist_view(self, request, extra_context=None):
+        # treebeard sets the level being shown only for GET: a POST (an action with nothing selected, a
+        # stray form) re-renders the tree without it and fails. The whole tree is the level of a POST.
+        if not hasattr(request, "_treebeard_parent"):
+            request._treebeard_parent = None
+        try:
+            return super().changelist_view(request, extra_context)
+        except OverflowError:  # ?place=<30 digits>: the tree is rendered outside the admin's own guard
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+
+    def get_deleted_objects(self, objs, request):
+        # treebeard deletes a node's whole subtree by path, which the admin's collector cannot see: list the
+        # descendants too, so that their protected members show on the confirmation page instead of a 500
+        objs = list(objs)
+        descendants = [d for obj in objs for d in PartyOrg.objects.get_descendants(obj)]
+        return super().get_deleted_objects(objs + descendants, request)
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -86,8 +116,7 @@ class PartyOrgAdmin(ScopedAdminMixin, TreeAdmin):
 
     def move_node(self, request):
         if not request.user.is_superuser:
-            ids = {request.POST.get("node", ""), request.POST.get("target", "")}
-            ids = {int(i) for i in ids if i.isdigit()}
+            ids = {param_int(request, name, data=request.POST) for name in ("node", "target")} - {None}
             if len(ids) != 2 or self.limit(request, PartyOrg.objects.filter(pk__in=ids)).count() != 2:
                 raise PermissionDenied
         return super().move_node(request)

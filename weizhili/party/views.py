@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from weizhili.accounts.permissions import Action
+from weizhili.params import param_choice, param_int, param_str
 from weizhili.people.masking import mask_room
 from weizhili.places.selectors import place_labels
 
@@ -52,13 +53,13 @@ def member_list_view(request):
     if not allowed:
         raise PermissionDenied(reason)  # a list names nobody: saying why is safe
     qs = selectors.member_list(user=request.user).order_by("place__path", "id")
-    q = request.GET.get("q", "").strip()
+    q = param_str(request, "q")
     if q:
         qs = qs.filter(person__name__contains=q)
-    registration = request.GET.get("registration", "")
+    registration = param_choice(request, "registration", Registration.values, default="")
     if registration in Registration.values:
         qs = qs.filter(registration=registration)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(qs, 50).get_page(param_int(request, "page"))
     labels = place_labels([m.place for m in page])
     return render(request, "party/members.html", {
         "page": page, "rows": [(m, mask_room(labels.get(m.place_id, ""))) for m in page], "q": q,

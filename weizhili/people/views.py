@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from weizhili.audit.models import AuditResult
 from weizhili.audit.services import audit_record
+from weizhili.params import param_int, param_str
 from weizhili.places.selectors import place_labels
 
 from . import selectors, services
@@ -23,7 +24,7 @@ def person_list_view(request):
     allowed, reason = request.user.can(OPEN_LEDGER)
     if not allowed:
         raise PermissionDenied(reason)  # a list names nobody: saying why is safe
-    q = request.GET.get("q", "")
+    q = param_str(request, "q")  # no NUL bytes or control characters reach the database
     refused = ""
     kind = selectors.identifier_kind(q)
     if kind:
@@ -36,7 +37,7 @@ def person_list_view(request):
                      detail={"kind": kind, "found": qs.count() if may else 0})
     else:
         qs = selectors.person_search(user=request.user, q=q)
-    page = Paginator(qs.order_by("place__path", "id"), 50).get_page(request.GET.get("page"))
+    page = Paginator(qs.order_by("place__path", "id"), 50).get_page(param_int(request, "page"))
     labels = place_labels([p.place for p in page])
     rows = [(p, mask_room(labels.get(p.place_id, ""))) for p in page]  # rooms masked outside a person's own page
     return render(request, "people/list.html", {"page": page, "rows": rows, "q": q, "refused": refused})
