@@ -42,7 +42,7 @@ def test_street_cadre_browses_the_place_tree(page, live_server, demo):
     shot(page, "login")
     login(page, base, "street_cadre")
     page.wait_for_selector("text=组织覆盖")
-    page.wait_for_function("window.weizhiliMaps && window.weizhiliMaps['map'].layer.getLayers().length > 100")
+    page.wait_for_function("() => window.weizhiliMaps && window.weizhiliMaps['map'].layer.getLayers().length > 100")
     shot(page, "home-street-cadre")
     assert page.locator(".stat .n").first.inner_text() == "15"  # communities
 
@@ -58,7 +58,7 @@ def test_street_cadre_browses_the_place_tree(page, live_server, demo):
     page.wait_for_selector("h1:has-text('君临天下小区')")
     assert page.locator("text=君临天下院落党支部").count() >= 1
     assert page.locator("text=君临天下花园").count() == 1  # an alias
-    page.wait_for_function("window.weizhiliMaps && window.weizhiliMaps['map'].layer.getLayers().length === 1")
+    page.wait_for_function("() => window.weizhiliMaps && window.weizhiliMaps['map'].layer.getLayers().length === 1")
     shot(page, "compound-page")
 
     page.click("nav >> text=党组织")

@@ -28,11 +28,11 @@ def test_community_worker_works_the_queue_and_reads_the_figures(page, live_serve
     assert page.locator("#timeline li").count() == case.events.count()
     shot(page, "case-detail")
     page.click("nav >> text=指标")
-    page.wait_for_function("window.weizhiliCharts && window.weizhiliCharts['monthly-chart']")
+    page.wait_for_function("() => window.weizhiliCharts && window.weizhiliCharts['monthly-chart']")
     assert page.locator("#child-figures tr").count() > 3  # the community's compounds
     shot(page, "case-figures")
     page.goto(f"{base}/cases/map/")
-    page.wait_for_function("window.weizhiliMaps && window.weizhiliMaps['case-map'].layer.getLayers().length > 3")
+    page.wait_for_function("() => window.weizhiliMaps && window.weizhiliMaps['case-map'].layer.getLayers().length > 3")
     shot(page, "case-map")
 
 

@@ -17,8 +17,8 @@ def test_street_cadre_sees_the_volume_fall_and_fixes_an_order(page, live_server,
     page.click("nav >> text=12345热线")
     page.wait_for_selector("#hotline-cards")
     # charts drawn (ECharts canvases) and the map has every compound with a colour
-    page.wait_for_function("window.weizhiliCharts && window.weizhiliCharts.monthly && window.weizhiliCharts.event")
-    page.wait_for_function("window.weizhiliMaps && window.weizhiliMaps['hotline-map'].layer.getLayers().length > 100")
+    page.wait_for_function("() => window.weizhiliCharts && window.weizhiliCharts.monthly && window.weizhiliCharts.event")
+    page.wait_for_function("() => window.weizhiliMaps && window.weizhiliMaps['hotline-map'].layer.getLayers().length > 100")
     summary = page.inner_text("#branch-effect-summary")
     assert "差异中的差异" in summary
     assert "不是因果证明" in page.inner_text("#did-caveat")
