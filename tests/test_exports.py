@@ -102,7 +102,7 @@ def hostile_orders(tree):
 
     now = timezone.now()
     return [HotlineOrder.objects.create(
-        street=tree["street"], order_no=f"{text}#{i}", received_at=now, content="楼道灯不亮", updated_at=now,
+        street=tree["street"], order_no=f"{text[:30]}#{i}", received_at=now, content="楼道灯不亮", updated_at=now,
         category=text, predicted_category=text, place=tree["east_compound"], compound=tree["east_compound"],
         community=tree["east"]) for i, text in enumerate(HOSTILE)]
 

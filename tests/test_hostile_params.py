@@ -240,6 +240,21 @@ def test_a_malformed_subject_answers_400_with_a_chinese_message(client, personas
     assert client.get("/figures/cases/", {"month": "9999-12"}).status_code == 200  # ignored: the page names its month
 
 
+@pytest.mark.django_db
+def test_a_nul_byte_anywhere_is_refused_before_any_query(client, personas):
+    """PostgreSQL refuses NUL in text: the admin's own filters and hand-read form fields would pass it on."""
+    user = personas["street_cadre"]
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    client.force_login(user)
+    for url, data in [("/admin/cases/case/", {"status": "\x00"}), ("/admin/party/partyorg/", {"q": "a\x00"}),
+                      ("/r/t/abc\x00/", {})]:
+        response = client.get(url, data)
+        assert response.status_code == 400, url
+        assert "含有无效字符" in response.content.decode()
+    assert client.post("/cases/1/summary/", {"summary": "\x00"}).status_code == 400
+
+
 # --- the walk --------------------------------------------------------------------------------------------------
 
 @pytest.fixture

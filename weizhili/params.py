@@ -150,6 +150,30 @@ def param_flag(request, name: str, *, data: Mapping | None = None) -> bool:
     return bool(clean_text(_raw(request, name, data)))
 
 
+def _carries_nul(request) -> bool:
+    if "\x00" in request.path:
+        return True
+    sources = [request.GET]
+    if request.method == "POST":
+        sources.append(request.POST)  # parsed already by the CSRF check before any view runs
+    return any("\x00" in key or any("\x00" in value for value in values)
+               for source in sources for key, values in source.lists())
+
+
+class RejectNulMiddleware:
+    """No text the platform stores may hold a NUL byte (PostgreSQL refuses it with a server error), so a request
+    whose path or parameters carry one is answered 400 here, before the admin's filters or a hand-read form field
+    pass it on to a query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _carries_nul(request):
+            return bad_request(request, ParamError(_("地址或表单中含有无效字符")))
+        return self.get_response(request)
+
+
 def bad_request(request, exception=None):
     """handler400: the message of a ParamError, or a general one (the exception text of other 400s may be
     technical and is not shown)."""
