@@ -199,7 +199,7 @@ def _escalate(*, street, lower, upper, columns, now, due, clocks, limit) -> int:
 
 def _raise_cards(*, street, card, now, limit) -> int:
     running = _running(street)
-    due = (running.exclude(card=Card.RED).filter(red_at__lte=now) if card == Card.RED
+    due = (running.exclude(card=Card.RED).filter(yellow_at__lte=now, red_at__lte=now) if card == Card.RED
            else running.filter(card=Card.NONE, yellow_at__lte=now, red_at__gt=now))
     mark, n = _mark(due, limit)
     if not n:

@@ -1,7 +1,10 @@
-"""The sweep's PostgreSQL path: each batch is one statement. A data-modifying CTE locks up to `limit` due rows,
+"""The sweep's PostgreSQL path: each batch is one statement. A data-modifying CTE finds up to `limit` due rows,
 updates them once and feeds the same RETURNING rows to the INSERTs of their events, notifications and
 supervision orders. Every updated row costs an entry in each index of the table, so writing each row once
-(instead of mark, clock, final update) is what makes a large sweep fast. The escalation's SET list is compiled
+(instead of mark, clock, final update) is what makes a large sweep fast. The due rows are not locked first
+(`FOR UPDATE` wrote every row, and dirtied its page, a second time): the UPDATE repeats the due condition, which
+PostgreSQL re-checks on the current version of a row changed since the scan, so a case closed or stepped
+meanwhile is left alone (and an escalation's from_status is the status the row still has). The escalation's SET list is compiled
 from `escalation.escalation_columns`, the definition the transition service applies by hand.
 
 The generic path in `sweep.py` (mark rows, then INSERT … SELECT, then UPDATE) serves SQLite."""
@@ -41,12 +44,12 @@ def escalate(*, street, lower: str, upper: str, columns: dict, now, due, clocks:
             SELECT c.id, c.status FROM {CASE} c
             WHERE {_in_street()} AND c.tier = %s AND c.tier_due_at < %s
             LIMIT %s
-            FOR UPDATE OF c
         ), k (category_id, {', '.join(escalation.CLOCK_KEYS)}) AS (VALUES {values}),
         upd AS (
             UPDATE {CASE} c SET {assignments}
             FROM due d, k
             WHERE c.id = d.id AND k.category_id = c.category_id
+              AND c.status = d.status AND c.tier = %s AND c.tier_due_at < %s
             RETURNING c.id, d.status AS from_status, c.code, c.community_id, c.compound_id
         ), ev AS (
             INSERT INTO {EVENT} (case_id, action, from_status, to_status, actor_id, actor_label, at, note, data,
@@ -58,7 +61,7 @@ def escalate(*, street, lower: str, upper: str, columns: dict, now, due, clocks:
             FROM upd JOIN {USER} u ON {join}
         )
         SELECT count(*) FROM upd"""
-    params = [RUNNING, f"{street.path}%", lower, now, limit, *clock_params, *set_params,
+    params = [RUNNING, f"{street.path}%", lower, now, limit, *clock_params, *set_params, lower, now,
               escalation.ACTION, transition.target, LABEL, now,
               json.dumps(escalation.event_data(lower, upper, automatic=True)), transition.public,
               escalation.NOTIFICATION_KIND, now, *join_params]
@@ -71,7 +74,8 @@ def raise_cards(*, street, card: str, now, limit: int) -> int:
     """Raise one card on up to `limit` running cases whose time for it has come, with its event (and, for red,
     its supervision order), in one statement."""
     if card == Card.RED:
-        condition, params = "c.card <> %s AND c.red_at <= %s", [Card.RED, now]
+        # yellow_at < red_at always: the redundant bound lets the one card index (status, yellow_at, red_at) serve
+        condition, params = "c.card <> %s AND c.yellow_at <= %s AND c.red_at <= %s", [Card.RED, now, now]
         extra = (f", sv AS (INSERT INTO {SUPERVISION} (case_id, reason, note, created_at, created_by_id, closed_at) "
                  f"SELECT id, %s, '', %s, NULL, NULL FROM upd)")
         extra_params = [SupervisionReason.RED_CARD, now]
@@ -82,10 +86,9 @@ def raise_cards(*, street, card: str, now, limit: int) -> int:
         WITH due AS (
             SELECT c.id FROM {CASE} c WHERE {_in_street()} AND {condition}
             LIMIT %s
-            FOR UPDATE OF c
         ), upd AS (
             UPDATE {CASE} c SET card = %s, updated_at = %s
-            FROM due d WHERE c.id = d.id
+            FROM due d WHERE c.id = d.id AND c.status = ANY(%s) AND {condition}
             RETURNING c.id, c.status
         ), ev AS (
             INSERT INTO {EVENT} (case_id, action, from_status, to_status, actor_id, actor_label, at, note, data,
@@ -93,7 +96,7 @@ def raise_cards(*, street, card: str, now, limit: int) -> int:
             SELECT id, 'card', status, status, NULL, %s, %s, '', CAST(%s AS jsonb), false FROM upd
         ){extra}
         SELECT count(*) FROM upd"""
-    all_params = [RUNNING, f"{street.path}%", *params, limit, card, now, LABEL, now, json.dumps({"card": card}),
+    all_params = [RUNNING, f"{street.path}%", *params, limit, card, now, RUNNING, *params, LABEL, now, json.dumps({"card": card}),
                   *extra_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, all_params)
