@@ -249,6 +249,100 @@ def _naive_loop(ids, now, street):
     return stepped
 
 
+def explain_wrapper(explained: list):
+    """An execute wrapper that runs each batch statement of the sweep (`WITH due AS …`) under EXPLAIN (ANALYZE,
+    BUFFERS, WAL) instead (EXPLAIN ANALYZE executes it: the rows are stepped as in a plain run), keeps the plan,
+    and leaves the statement's own answer (the count of `upd`) for the caller's fetchone."""
+    import json
+
+    def wrapper(execute, sql, params, many, context):
+        if not sql.lstrip().startswith("WITH due AS"):
+            return execute(sql, params, many, context)
+        execute("EXPLAIN (ANALYZE, BUFFERS, WAL, FORMAT JSON) " + sql, params, many, context)
+        plan = context["cursor"].fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        ctes = {node.get("Subplan Name", ""): node for node in plan[0]["Plan"].get("Plans", [])}
+        kind = "escalate" if "tier = %s AND c.tier_due_at" in sql else "card"
+        explained.append((kind, plan[0], ctes))
+        return execute("SELECT %s", [ctes["CTE upd"]["Actual Rows"]], False, context)
+    return wrapper
+
+
+def table_stats(connection) -> dict:
+    """Cumulative row counters of the case table (updates, of which HOT) and its indexes with their predicates."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute("SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'cases_case'")
+        upd, hot = cursor.fetchone()
+        cursor.execute("SELECT i.indexrelid::regclass::text, pg_get_expr(i.indpred, i.indrelid), "
+                       "pg_relation_size(i.indexrelid) FROM pg_index i "
+                       "WHERE i.indrelid = 'cases_case'::regclass ORDER BY 1")
+        return {"updates": upd, "hot": hot, "indexes": cursor.fetchall()}
+
+
+def print_explained(connection, explained: list, before: dict) -> None:
+    """What the sweep's statements wrote, by step and by part of the statement (EXPLAIN … WAL, BUFFERS)."""
+    from weizhili.cases.models import Case
+
+    def tree(node, depth=0):
+        relation = f" on {node['Relation Name']}" if "Relation Name" in node else ""
+        name = f"{node.get('Subplan Name', '')} " if node.get("Subplan Name") else ""
+        print(f"            {'  ' * depth}{name}{node['Node Type']}{relation}: rows {node['Actual Rows']:,}, "
+              f"{node['Actual Total Time']:,.0f} ms, WAL {node.get('WAL Bytes', 0) / 2**20:.1f} MiB, "
+              f"dirtied {node.get('Shared Dirtied Blocks', 0):,}")
+        for child in node.get("Plans", []):
+            tree(child, depth + 1)
+
+    first = next((plan for kind, plan, _ctes in explained if kind == "escalate"), None)
+    if first:
+        print(f"explain:  the first escalation batch, by plan node (execution {first['Execution Time']:,.0f} ms):")
+        tree(first["Plan"])
+    totals = {}
+    for kind, plan, ctes in explained:
+        # ev/nt/sv (INSERTs nothing reads) run after the top node: the statement is the top node plus them
+        whole = dict(plan["Plan"])
+        for key in ("WAL Bytes", "WAL FPI", "WAL Records", "Shared Dirtied Blocks", "Shared Written Blocks",
+                    "Shared Read Blocks"):
+            whole[key] = whole.get(key, 0) + sum(ctes[n].get(key, 0) for n in ("CTE ev", "CTE nt", "CTE sv")
+                                                 if n in ctes)
+        for name, node in [("whole statement", whole), *ctes.items()]:
+            if name not in ("whole statement", "CTE upd", "CTE ev", "CTE nt", "CTE sv"):
+                continue
+            t = totals.setdefault((kind, name), {"rows": 0, "ms": 0.0, "wal_bytes": 0, "wal_fpi": 0,
+                                                  "wal_records": 0, "dirtied": 0, "written": 0, "read": 0})
+            t["rows"] += node["Actual Rows"] if name == "CTE upd" else 0
+            t["ms"] += node["Actual Total Time"] if name != "whole statement" else plan["Execution Time"]
+            t["wal_bytes"] += node.get("WAL Bytes", 0)
+            t["wal_fpi"] += node.get("WAL FPI", 0)
+            t["wal_records"] += node.get("WAL Records", 0)
+            t["dirtied"] += node.get("Shared Dirtied Blocks", 0)
+            t["written"] += node.get("Shared Written Blocks", 0)
+            t["read"] += node.get("Shared Read Blocks", 0)
+    print("explain:  by step and part (EXPLAIN ANALYZE, BUFFERS, WAL; the CTE parts' figures include what they "
+          "pull from their inputs; deferred foreign-key checks run after these statements):")
+    for (kind, name), t in totals.items():
+        per_row = f", {t['wal_bytes'] / t['rows']:,.0f} WAL bytes/row" if t["rows"] else ""
+        print(f"          {kind:8} {name:15} rows {t['rows']:>7,}  {t['ms'] / 1000:6.2f} s  WAL {t['wal_bytes'] / 2**20:7.1f} MiB "
+              f"({t['wal_records']:,} records, {t['wal_fpi']:,} full pages){per_row}; blocks dirtied {t['dirtied']:,}, "
+              f"written {t['written']:,}, read {t['read']:,}")
+    after = table_stats(connection)
+    updates, hot = after["updates"] - before["updates"], after["hot"] - before["hot"]
+    escalated = Case.objects.filter(dispatched_at=NOW).count()
+    print(f"          case rows updated {updates:,}, of which HOT (no index entries) {hot:,}; non-HOT {updates - hot:,}")
+    print(f"          the {len(after['indexes'])} indexes of cases_case (an escalated row enters each whose predicate "
+          f"it meets): entries for the {escalated:,} escalated rows:")
+    total = 0
+    with connection.cursor() as cursor:
+        for name, predicate, size in after["indexes"]:
+            where = f" WHERE {predicate}" if predicate else ""
+            cursor.execute(f"SELECT count(*) FROM cases_case WHERE dispatched_at = %s{' AND (' + predicate + ')' if predicate else ''}",
+                           [NOW])
+            n = cursor.fetchone()[0]
+            total += n
+            print(f"            {n:>7,}  {name}{where} ({size / 2**20:.0f} MiB)")
+    print(f"          index entries written by the escalations: {total:,} ({total / max(escalated, 1):.1f} per row)")
+
+
 def _experiment(cursor, vendor: str, without: list[str]) -> list[str]:
     """Drop what `--without` names, in the benchmark's own database only; returns the statements run."""
     if not without or vendor != "postgresql":
@@ -283,6 +377,11 @@ def main() -> None:
     parser.add_argument("--layout", choices=["spread", "ordered"], default="spread",
                         help="where the due cases sit in the table: spread evenly (worst case, default) or the "
                              "oldest rows (a table filled in time order)")
+    parser.add_argument("--batch", type=int, default=None, help="rows per batch (default: the sweep's BATCH_SIZE)")
+    parser.add_argument("--explain", action="store_true",
+                        help="PostgreSQL: run each batch statement of the sweep under EXPLAIN (ANALYZE, BUFFERS, WAL) "
+                             "and print what it wrote (WAL bytes, full-page images, buffers dirtied) and the index "
+                             "entries the case updates cost: figures that do not depend on the machine's load")
     args = parser.parse_args()
     rows = args.rows or (1_000_000 if pg_default else 100_000)
 
@@ -342,12 +441,20 @@ def main() -> None:
             finally:
                 statements.append((time.perf_counter() - begun, " ".join(sql.split())))
 
+        explained = []
+        if args.explain and vendor == "postgresql":
+            wrapper, stats_before = explain_wrapper(explained), table_stats(connection)
+        else:
+            wrapper, stats_before = timed, None
         started = time.perf_counter()
-        with connection.execute_wrapper(timed):
-            result = sweep(now=NOW)
+        batch = {"batch_size": args.batch} if args.batch else {}
+        with connection.execute_wrapper(wrapper):
+            result = sweep(now=NOW, **batch)
         sweep_s = time.perf_counter() - started
+        if stats_before is not None:
+            print_explained(connection, explained, stats_before)
         started = time.perf_counter()
-        again = sweep(now=NOW)
+        again = sweep(now=NOW, **batch)
         again_s = time.perf_counter() - started
 
         escalated = sum(result.escalated.values())
