@@ -116,6 +116,11 @@ def test_report_escalate_reopen_close(browser, phone_page, live_server, demo):  
     assert case.status == Status.CLOSED and case.final_satisfaction == "satisfied"
     assert case.resolved_tier == Tier.COMMUNITY and case.escalations == 1
     shot(resident, "resident-rated-phone")
+    # within the street's window the tracking page offers the reopen form, for when the problem comes back
+    reopen = resident.locator("#f-reopen-note")
+    assert reopen.count() == 1
+    reopen.scroll_into_view_if_needed()
+    shot(resident, "resident-reopen-phone")
     actions = list(case.events.values_list("action", flat=True))
     assert actions.count("close") == 2 and "escalate" in actions and "reopen" in actions
     for context in contexts:  # no request may still be in flight when the live server stops
