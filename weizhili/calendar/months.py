@@ -11,7 +11,8 @@ def month_first(day: date) -> date:
 
 def add_months(day: date, months: int) -> date:
     """The first day of the month `months` after (negative: before) the month of `day`."""
-    return month_first(day) + relativedelta(months=months)
+    shifted: date = month_first(day) + relativedelta(months=months)  # relativedelta is untyped: say what it gives
+    return shifted
 
 
 def month_range(first: date, last: date) -> list[date]:
