@@ -70,6 +70,7 @@ HOTLINE_ROLES = {"street_cadre", "community_worker", "branch_secretary"}
 # units, volunteers, grid workers or residents), also when the URL is typed by hand.
 LEDGER_ROLES = {"street_cadre", "community_worker", "branch_secretary", "building_leader"}
 LEDGER_LIST_PAGES = {"people:list", "party:members"}
+FIGURE_ROLES = LEDGER_ROLES  # the case figures are for those who handle cases, not grid workers or partners
 HOTLINE_LIST_ROLES = {"hotline:overview": HOTLINE_ROLES, "hotline:orders": HOTLINE_ROLES,
                       "hotline:imports": {"street_cadre"}}
 DETAIL_ENDPOINTS = [
@@ -127,6 +128,10 @@ def test_list_pages_show_nothing_outside_scope(client, world, personas, persona)
         body = response.content.decode()
         if name.startswith("cases:") and persona not in CASE_ROLES:
             assert response.status_code == 404, f"{persona} {name}"
+            continue
+        if name == "insight:case_figures" and persona not in FIGURE_ROLES:
+            assert response.status_code == 403, f"{persona} {name}: {response.status_code}"
+            assert not any(m in body for m in west_markers + east_markers), f"LEAK {persona} {name}"
             continue
         if name in LEDGER_LIST_PAGES and persona not in LEDGER_ROLES:
             assert response.status_code == 403, f"{persona} {name}: {response.status_code}"
@@ -194,7 +199,8 @@ def test_case_export_and_place_picker_stay_in_scope(client, world, personas, per
     west = client.get(reverse("cases:place_options"), {"parent": world["places"]["west_compound"].pk})
     assert west.status_code == (200 if _visible(user, world["places"]["west_compound"]) else 404)
     figures = client.get(reverse("insight:case_figures"), {"node": world["places"]["west_compound"].pk})
-    assert figures.status_code == (200 if _visible(user, world["places"]["west_compound"]) else 404)
+    assert figures.status_code == (403 if persona not in FIGURE_ROLES
+                                   else 200 if _visible(user, world["places"]["west_compound"]) else 404)
     assert AuditEntry.objects.filter(action="case.export", actor_id=user.pk).exists()
 
 
@@ -246,3 +252,16 @@ def test_admin_pages_honour_the_scope_too(client, world, personas, persona):
                 assert page.status_code in (302, 404), f"LEAK admin {persona} {model} {obj}: {page.status_code}"
                 if page.status_code == 302:  # Django's admin answers a missing object the same way
                     assert page["Location"] == reverse("admin:index")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_a_household_page_lists_its_residents_only_to_ledger_roles(client, world, personas, persona):
+    """The household's residents are the ledger: roles without it see the place, not the people in it."""
+    client.force_login(personas[persona])
+    response = client.get(reverse("place_detail", args=[world["places"]["east_household"].pk]))
+    if not _visible(personas[persona], world["places"]["east_household"]):
+        assert response.status_code == 404
+        return
+    assert response.status_code == 200
+    assert ("东*亮" in response.content.decode()) == (persona in LEDGER_ROLES), persona

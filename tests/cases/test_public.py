@@ -492,3 +492,17 @@ def test_nearest_compound_by_centroid(client, tree, other_street):
     assert found["id"] == tree["west_compound"].pk
     assert client.get(url, {"s": tree["street"].pk, "lat": "north", "lng": "1"}).status_code == 400
     assert client.get(url, {"s": tree["street"].pk, "lat": "95", "lng": "1"}).status_code == 400
+
+
+def test_tracking_page_shows_only_notes_written_to_the_resident_masked(client, tree, categories, leader):
+    """An internal reason (escalate) may repeat what the resident said: the page shows the step, not the words;
+    a reply is shown with any phone or ID number masked, since the link may be forwarded."""
+    case = _created(_report(client, tree, categories))
+    case_transition(case_id=case.pk, action="sign", actor=Actor(leader))
+    case_transition(case_id=case.pk, action="reply", actor=Actor(leader),
+                    note="请拨打13912345678联系，身份证370181199001011234已核对")
+    case_transition(case_id=case.pk, action="escalate", actor=Actor(leader), note="王大妈家漏水，楼上不配合")
+    html = client.get(reverse("public:track", args=[case.token])).content.decode()
+    assert "上报上一级" in html and "王大妈" not in html and "楼上不配合" not in html
+    assert "139****5678" in html and "13912345678" not in html
+    assert "370181********1234" in html and "370181199001011234" not in html

@@ -1,7 +1,14 @@
 """Masking, exactly: what stays visible of each kind of value, found by mutation testing (bench/bench_mutation.py)."""
 import pytest
 
-from weizhili.people.masking import mask_id_number, mask_name, mask_phone, mask_phones_in_text, mask_room
+from weizhili.people.masking import (
+    mask_id_number,
+    mask_name,
+    mask_numbers_in_text,
+    mask_phone,
+    mask_phones_in_text,
+    mask_room,
+)
 
 
 @pytest.mark.parametrize(("phone", "masked"), [
@@ -57,3 +64,14 @@ def test_mask_room(address, masked):
 ])
 def test_mask_phones_in_text(text, masked):
     assert mask_phones_in_text(text) == masked
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    ("身份证370181199001011234，电话13912345678", "身份证370181********1234，电话139****5678"),
+    ("证号37018119900101123x", "证号370181********123x"),
+    ("老证370181900101123", "老证370181*****1123"),
+    ("3号楼2单元501，工单号2023051212", "3号楼2单元501，工单号2023051212"),
+    ("A370181199001011234", "A370181199001011234"),  # part of a longer code, not an ID number
+])
+def test_mask_numbers_in_text_masks_id_numbers_and_phones(text, masked):
+    assert mask_numbers_in_text(text) == masked

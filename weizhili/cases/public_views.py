@@ -35,6 +35,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from weizhili.accounts.permissions import Action, allowed
 from weizhili.audit.middleware import client_address
 from weizhili.people.crypto import decrypt, encrypt
+from weizhili.people.masking import mask_numbers_in_text
 from weizhili.places.models import KIND_DEPTH, Place, PlaceKind
 
 from . import workflow
@@ -484,12 +485,18 @@ def _reopen_open(case: Case, rating) -> bool:
 
 
 def _track_page(request, case: Case, *, info_form, rate_form, reopen_form, error):
-    # Notes typed by staff (replies, results) are the answer the resident is waiting for; what a resident typed
-    # (supplements, comments, a reopen's reason) is never shown here, like the description.
+    # Only notes written to the resident (a reply, the result, why a report is not taken up) are shown, with any
+    # phone or ID number masked (the link may be forwarded); internal reasons (escalate, return, park …) and what
+    # a resident typed (supplements, comments, a reopen's reason) are never shown here, like the description.
+    def _public_note(event) -> str:
+        step = workflow.TABLE.get(event.action)
+        if step is None or not step.note_public or event.actor_label == workflow.RESIDENT:
+            return ""
+        return mask_numbers_in_text(event.note)
+
     events = [{"label": (workflow.TABLE[e.action].label if e.action in workflow.TABLE
                          else _EXTRA_LABELS.get(e.action, _("办理进展"))),
-               "who": _ROLE_WORDS.get(e.actor_label, _("工作人员")), "at": e.at,
-               "note": "" if e.actor_label == workflow.RESIDENT else e.note}
+               "who": _ROLE_WORDS.get(e.actor_label, _("工作人员")), "at": e.at, "note": _public_note(e)}
               for e in Event.objects.filter(case=case, public=True).order_by("at", "id")]
     photos = [reverse("public:photo", args=[case.token, a.pk])
               for a in Attachment.objects.filter(case=case, public=True, content_type__startswith="image/")

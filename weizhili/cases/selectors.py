@@ -7,7 +7,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from weizhili.calendar.months import add_months
+from weizhili.params import parse_int, parse_month
 from weizhili.places.models import Place, PlaceKind
+from weizhili.places.scope import within_scope
 
 from .models import OPEN_STATUSES, Card, Case, Status
 
@@ -51,13 +53,7 @@ def month_bounds(month: date | None = None) -> tuple[datetime, datetime]:
 
 
 def _as_month(value) -> date | None:
-    if isinstance(value, date):
-        return value.replace(day=1)
-    try:
-        year, month = (int(x) for x in str(value or "").split("-"))
-        return date(year, month, 1) if 2000 <= year <= 2100 else None
-    except ValueError:
-        return None
+    return value.replace(day=1) if isinstance(value, date) else parse_month(value)
 
 
 def case_list(*, user):
@@ -122,8 +118,8 @@ def case_queue(*, user, view: str = "tier", now=None, filters: dict | None = Non
         q = filters["q"].strip()
         qs = qs.filter(Q(code__iexact=q) | Q(description__contains=q))
     if filters.get("node"):  # a place below the user's scope root (a figure's node); another one lists nothing
-        node = Place.objects.filter(pk=filters["node"], path__startswith=user.scope_path).first() \
-            if str(filters["node"]).isdigit() else None
+        node_id = parse_int(filters["node"])
+        node = within_scope(Place.objects, user, via="").filter(pk=node_id).first() if node_id else None
         qs = qs.filter(place__path__startswith=node.path) if node else qs.none()
     if filters.get("overdue") == "current":
         qs = overdue_now(qs, now=now)

@@ -478,9 +478,6 @@ def categories_ensure(*, street: Place) -> list[Category]:
     return list(Category.objects.filter(street=street, active=True))
 
 
-SUMMARY_ROLES = workflow.STAFF
-
-
 @transaction.atomic
 def case_summary_set(*, case_id: int, actor: Actor, summary: str, now=None) -> Case:
     """Set the public summary: the only free text about a case that public pages show. Case staff write or

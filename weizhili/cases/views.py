@@ -99,6 +99,8 @@ def _detail_page(request, case, *, note: str = "", status: int = 200):
         "templates": ReplyTemplate.objects.filter(street=street)[:20] if "reply" in offered else [],
         "handler_kinds": HandlerKind.choices, "assignees": assignees, "now": timezone.now(), "note": note,
         "photo_actions": PHOTO_ACTIONS & offered, "answers": _answers(case),
+        "can_write_summary": allowed(request.user, Action.WRITE_PUBLIC_SUMMARY),
+        "public_note_labels": [t.label for t in actions if t.note_public],
     }, status=status)
 
 

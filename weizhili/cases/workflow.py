@@ -34,6 +34,9 @@ class Transition:
     assignee_may: bool = False   # the case's assignee may, whatever their tier
     public: bool = True          # shown on the resident's tracking page
     once_per_round: str = ""     # a case field the action sets: once it is set, the action is not offered again
+    # Its note is written to the resident (a reply, the result, why a report is not taken up) and shown on the
+    # tracking page; every other note is internal: the page shows the step, not the words.
+    note_public: bool = False
 
 
 _OPEN = tuple(OPEN_STATUSES)
@@ -43,13 +46,13 @@ TABLE: dict[str, Transition] = {t.action: t for t in [
     Transition("accept", (Status.SUBMITTED,), Status.ACCEPTED, _("受理"), HANDLERS | {SYSTEM}),
     Transition("register", (Status.ACCEPTED,), Status.REGISTERED, _("立案"), HANDLERS | {SYSTEM}),
     Transition("reject", (Status.SUBMITTED, Status.ACCEPTED, Status.REGISTERED, Status.DISPATCHED), Status.REJECTED, _("不予受理"), STAFF,
-               note_required=True),
+               note_required=True, note_public=True),
     Transition("dispatch", (Status.REGISTERED,), Status.DISPATCHED, _("派遣"), HANDLERS | {SYSTEM}),
     Transition("sign", (Status.DISPATCHED,), Status.HANDLING, _("签收"), HANDLERS, assignee_may=True),
     Transition("contact", (Status.HANDLING,), None, _("已联系居民"), HANDLERS, assignee_may=True,
                once_per_round="contacted_at"),
     Transition("report", (Status.HANDLING,), Status.REPORTED, _("反馈办理结果"), HANDLERS, note_required=True,
-               assignee_may=True),
+               assignee_may=True, note_public=True),
     Transition("verify", (Status.REPORTED,), Status.VERIFIED, _("核查通过"), STAFF),
     Transition("verify_fail", (Status.REPORTED,), Status.HANDLING, _("核查不通过，返工"), STAFF,
                note_required=True),
@@ -79,7 +82,7 @@ TABLE: dict[str, Transition] = {t.action: t for t in [
     Transition("note", _OPEN + (Status.CLOSED, Status.PARKED), None, _("备注"), HANDLERS, tier_bound=False,
                note_required=True, public=False),
     Transition("reply", _OPEN + (Status.CLOSED, Status.PARKED), None, _("答复居民"), HANDLERS, tier_bound=False,
-               note_required=True),
+               note_required=True, note_public=True),
     Transition("add_info", _OPEN + (Status.PARKED,), None, _("居民补充信息"), {RESIDENT}, note_required=True),
     Transition("card", _RUNNING, None, _("亮牌警示"), {SYSTEM}, public=False),
 ]}

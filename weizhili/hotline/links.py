@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from weizhili.cases.models import Case, Source
 from weizhili.cases.services import SYSTEM_ACTOR, CaseError, case_create, categories_ensure
-from weizhili.people.masking import mask_phones_in_text
+from weizhili.people.masking import mask_numbers_in_text
 from weizhili.places.models import Place
 
 from .models import HotlineOrder
@@ -89,7 +89,7 @@ def cases_for_open_orders(*, street: Place, now=None, limit: int = CASES_PER_RUN
     places = Place.objects.in_bulk({o.building_id or o.compound_id for o in firsts})
     for order in firsts:
         # the case is read by building leaders and grid workers too: no caller's number in it
-        description = mask_phones_in_text(order.content or order.address)
+        description = mask_numbers_in_text(order.content or order.address)
         if len((description or "").strip()) < 4:
             description = f"12345 工单 {order.order_no}：{order.address}"
         group = (HotlineOrder.objects.filter(street=street, repeat_group=order.repeat_group)

@@ -18,7 +18,7 @@ from weizhili import exports
 from weizhili.audit.services import audit_record
 from weizhili.cases.services import street_of
 from weizhili.params import param_int, param_month, param_str, parse_int, parse_month
-from weizhili.people.masking import mask_phones_in_text as mask_phones
+from weizhili.people.masking import mask_numbers_in_text
 from weizhili.places import selectors as place_selectors
 from weizhili.places.models import Place, PlaceKind
 from weizhili.places.views import map_features
@@ -178,7 +178,7 @@ def orders(request):
                                                       repeat_group__in=[o.repeat_group for o in page])
                   .values("repeat_group").annotate(n=Count("id")).values_list("repeat_group", "n"))
     for order in page:
-        order.masked_content = mask_phones(order.content)
+        order.masked_content = mask_numbers_in_text(order.content)
         order.group_size = groups.get(order.repeat_group, 1)
     query = request.GET.copy()
     query.pop("page", None)
@@ -203,12 +203,12 @@ def export(request):
 def order_detail(request, order_id: int):
     user = request.user
     order = access.order_get(user=user, order_id=order_id)
-    order.masked_content = mask_phones(order.content)
+    order.masked_content = mask_numbers_in_text(order.content)
     # members of a group share its compound (the place key): the place narrows the lookup (no index on groups)
     group = list(access.order_list(user=user).filter(place_id=order.place_id, repeat_group=order.repeat_group)
                  .exclude(pk=order.pk).order_by("received_at")[:50]) if order.repeat_group else []
     for member in group:
-        member.masked_content = mask_phones(member.content)
+        member.masked_content = mask_numbers_in_text(member.content)
     context = {"order": order, "group": group, "can_locate": access.can_locate(user)}
     if context["can_locate"]:
         context["compounds"] = list(place_selectors.place_list(user=user).filter(

@@ -1,18 +1,18 @@
 """Pages that draw on several domains: the home page per role and the place page."""
-from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
 from weizhili.accounts.models import Role
-from weizhili.accounts.permissions import Action, allowed
+from weizhili.accounts.permissions import Action, allowed, can
 from weizhili.cases.metrics import case_figures_for_user, figures_by_child, monthly_series
 from weizhili.cases.models import OPEN_STATUSES, Card
-from weizhili.cases.selectors import case_list, overdue_now_q
+from weizhili.cases.selectors import case_list, month_bounds, overdue_now_q
 from weizhili.cases.workflow import ROLE_TIER
 from weizhili.params import param_int, param_month
 from weizhili.party.models import OrgLevel
@@ -87,7 +87,8 @@ def place_detail(request, place_id: int):
         "holders": role_holders_for(user=user, place=place),
         "tile_url": settings.WEIZHILI_MAP_TILE_URL,
     }
-    if place.kind == PlaceKind.HOUSEHOLD:
+    if place.kind == PlaceKind.HOUSEHOLD and allowed(user, Action.OPEN_PEOPLE_LEDGER):
+        # a household's residents are the ledger: only roles that may open it see them here
         context["residents"] = list(person_list(user=user).filter(place=place))
     if place.kind in (PlaceKind.STREET, PlaceKind.COMMUNITY, PlaceKind.COMPOUND):
         context["map_places"] = map_features(user, place)
@@ -95,28 +96,20 @@ def place_detail(request, place_id: int):
     return render(request, "places/detail.html", context)
 
 
-def _month_bounds(month: date | None):
-    """[start, end) of a calendar month in local time; the current month when `month` is None."""
-    now = timezone.localtime()
-    if month is not None:
-        first = datetime(month.year, month.month, 1, tzinfo=now.tzinfo)
-    else:
-        first = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return first, nxt
-
-
 @login_required
 def case_figures_view(request):
     """办结率, 按期办结率, 化解率, 三率 … for the user's node (or a node below it) and a month, per child node,
     with the last twelve months as a chart."""
     user = request.user
+    permitted, reason = can(user, Action.VIEW_CASE_FIGURES)
+    if not permitted:
+        raise PermissionDenied(reason)
     root = place_selectors.place_scope_root(user=user)
     if root is None:
         raise Http404("no scope")
     node = place_selectors.place_get(user=user, place_id=param_int(request, "node", default=root.pk, strict=True))
     # a bad month shows the current one; the page names the month it shows
-    start, end = _month_bounds(param_month(request, "month"))
+    start, end = month_bounds(param_month(request, "month"))
     figures = case_figures_for_user(user, node, start=start, end=end)
     children = figures_by_child(node=node, start=start, end=end) if node.kind != PlaceKind.HOUSEHOLD else {}
     series = [m.to_dict() for m in monthly_series(node=node, months=12)]

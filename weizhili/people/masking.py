@@ -42,3 +42,15 @@ _PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)[-\s]?\d{4}[-\s]?(\d{4})(?!\d)|(?
 def mask_phones_in_text(text: str) -> str:
     """Mask every phone number found in a text: 请联系13912345678 → 请联系139****5678."""
     return _PHONE_IN_TEXT.sub(lambda m: f"{m.group(1) or m.group(3)}****{m.group(2) or m.group(4)}", text or "")
+
+
+# A mainland ID number inside free text: 17 digits and a digit or X (15-digit old numbers too).
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])|(?<!\d)(\d{6})\d{5}(\d{4})(?!\d)")
+
+
+def mask_numbers_in_text(text: str) -> str:
+    """Mask the ID numbers and phone numbers a person typed into free text (ID numbers first: an ID number
+    holds 11-digit runs a phone pattern would otherwise take)."""
+    masked = _ID_IN_TEXT.sub(lambda m: (f"{m.group(1)}********{m.group(2)}" if m.group(1)
+                                        else f"{m.group(3)}*****{m.group(4)}"), text or "")
+    return mask_phones_in_text(masked)
