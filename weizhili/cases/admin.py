@@ -2,7 +2,9 @@
 reply templates. Cases themselves are handled on the case pages, where every change goes through the
 transition service; here they are read-only."""
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from weizhili.people.masking import mask_name, mask_phone
 from weizhili.places.admin_scope import ScopedAdminMixin
 
 from .models import CalendarOverride, Case, Category, ReplyTemplate, StreetPolicy
@@ -63,7 +65,13 @@ class CaseAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ("status", "tier", "card", "source")
     search_fields = ("code",)
     date_hierarchy = "created_at"
-    exclude = ("contact_phone",)
+    # The reporter's contact is personal data: the admin shows it masked, like every staff page
+    exclude = ("contact_phone", "contact_name")
+    readonly_fields = ("contact_masked",)
+
+    @admin.display(description=_("联系人"))
+    def contact_masked(self, obj):
+        return "—" if obj.anonymous else f"{mask_name(obj.contact_name)} {mask_phone(obj.contact_phone)}".strip()
 
     def has_add_permission(self, request):
         return False
