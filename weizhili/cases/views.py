@@ -63,8 +63,6 @@ def queue(request):
     _staff(request)
     default = {Role.BUILDING_LEADER: "mine", Role.GRID_WORKER: "reported"}.get(request.user.role, "tier")
     view = param_choice(request, "view", selectors.QUEUE_VIEWS, default=default)
-    if view not in selectors.QUEUE_VIEWS:
-        view = "tier"
     filters = _filters(request)
     page = Paginator(selectors.case_queue(user=request.user, view=view, filters=filters), 30).get_page(
         param_int(request, "page"))

@@ -35,11 +35,5 @@ def write_csv(out: IO[str], orders) -> int:
     return exports.csv_write(out, export_rows(orders), header=HEADERS)
 
 
-def csv_lines(orders, *, bom: bool = True) -> Iterable[str]:
-    """The CSV one line at a time (header first), e.g. for a streamed download; with a UTF-8 BOM so that
-    Excel reads it. Cells are made formula-safe by the export helper."""
-    return exports.csv_lines(export_rows(orders), header=HEADERS, bom=bom)
-
-
 def street_orders(street: Place):
     return HotlineOrder.objects.filter(street=street)
