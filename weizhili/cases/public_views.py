@@ -39,8 +39,7 @@ from weizhili.people.masking import mask_numbers_in_text
 from weizhili.places.models import KIND_DEPTH, Place, PlaceKind
 
 from . import workflow
-from .clock import street_policy
-from .models import Attachment, Case, Event, FollowUp, Satisfaction, Source
+from .models import Attachment, Case, Event, FollowUp, Source
 from .public_forms import (
     LookupForm,
     MeTooForm,
@@ -60,6 +59,7 @@ from .services import (
     case_me_too,
     case_transition,
     categories_ensure,
+    resident_reopen_refusal,
     similar_open_cases,
 )
 from .uploads import case_photos_attach
@@ -476,12 +476,8 @@ def track_view(request, token: str):
 
 def _reopen_open(case: Case, rating) -> bool:
     """Whether the tracking page offers 问题复发 (the service checks the same again)."""
-    if case.status not in workflow.TABLE["resident_reopen"].sources or rating is None or case.closed_at is None:
-        return False
-    if rating.satisfaction == Satisfaction.UNSATISFIED:
-        return False
-    days = street_policy(_street_of(case.community)).reopen_window_days
-    return timezone.now() <= case.closed_at + timedelta(days=days)
+    return (case.status in workflow.TABLE["resident_reopen"].sources
+            and not resident_reopen_refusal(case, rating, now=timezone.now()))
 
 
 def _track_page(request, case: Case, *, info_form, rate_form, reopen_form, error):

@@ -330,15 +330,25 @@ def _reopen(case, *, now, **kwargs):
     _start_round(case, now)
 
 
+def resident_reopen_refusal(case, rating, *, now) -> str:
+    """Why the resident may not reopen the case now ("" = they may): only after a (basically) satisfied rating
+    of this round, within the street's window after it closed. The tracking page offers the form by this rule
+    and the transition checks it again."""
+    if rating is None or rating.satisfaction == Satisfaction.UNSATISFIED:
+        return _("请先评价；评价满意后问题又出现时，才可申请重办")
+    days = street_policy(street_of(case.place)).reopen_window_days
+    if case.closed_at is None or now > case.closed_at + timedelta(days=days):
+        return _("已超过结案后%(n)d天的重办期限，请重新反映问题") % {"n": days}
+    return ""
+
+
 def _resident_reopen(case, *, now, **kwargs):
     """问题复发: the resident reopens a case rated (basically) satisfied, within the street's window after it
     closed. The rating is withdrawn (no longer a valid follow-up); the new round gets its own."""
     rating = FollowUp.objects.filter(case=case, round=case.round).first()
-    if rating is None or rating.satisfaction == Satisfaction.UNSATISFIED:
-        raise CaseError(_("请先评价；评价满意后问题又出现时，才可申请重办"))
-    days = street_policy(street_of(case.place)).reopen_window_days
-    if case.closed_at is None or now > case.closed_at + timedelta(days=days):
-        raise CaseError(_("已超过结案后%(n)d天的重办期限，请重新反映问题") % {"n": days})
+    refusal = resident_reopen_refusal(case, rating, now=now)
+    if refusal:
+        raise CaseError(refusal)
     FollowUp.objects.filter(pk=rating.pk).update(valid=False)
     case.final_satisfaction = ""
     _reopen(case, now=now)
