@@ -88,7 +88,7 @@ def _streets():
 
 
 def _street_of(node: Place) -> Place | None:
-    return _streets().filter(path=node.street_path).first()
+    return node.ancestor_of_kind(PlaceKind.STREET)
 
 
 def _public_street(request) -> Place | None:

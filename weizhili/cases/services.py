@@ -67,7 +67,8 @@ RESIDENT_ACTOR = Actor(kind=workflow.RESIDENT)
 
 # --- helpers --------------------------------------------------------------------------------------------
 def street_of(place: Place) -> Place:
-    return Place.objects.get(path=place.street_path)
+    """The street a place lies in (the place itself when it is one: no query)."""
+    return place.ancestor_of_kind(PlaceKind.STREET)
 
 
 def _ancestor(place: Place, kind: str) -> Place | None:

@@ -52,10 +52,6 @@ def _node(request, user) -> Place:
     return node
 
 
-def _street_of(node: Place) -> Place:
-    return node if node.kind == PlaceKind.STREET else street_of(node)
-
-
 def _period(request, street: Place, rows: list[dict] | None = None) -> tuple[date, date, date | None, date | None]:
     """[start, end) in whole months: from the request, else the last DEFAULT_MONTHS months that have orders
     (read from the street's grouped `rows` when given, else one query)."""
@@ -82,7 +78,7 @@ def overview(request):
     user = request.user
     access.require_reader(user)
     node = _node(request, user)
-    street = _street_of(node)
+    street = street_of(node)
     rows = street_rows(street)  # one grouped query that the figures, the map and the branch effect share
     start, end, first, last = _period(request, street, rows)
     figures = hotline_figures(node=node, start=start, end=end, rows=rows)
@@ -245,7 +241,7 @@ def order_locate_view(request, order_id: int):
 def imports(request):
     user = request.user
     access.require_importer(user)
-    street = _street_of(place_selectors.place_scope_root(user=user))
+    street = street_of(place_selectors.place_scope_root(user=user))
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
@@ -308,7 +304,7 @@ def import_errors(request, job_id: int):
 def train(request):
     user = request.user
     access.require_importer(user)
-    street = _street_of(place_selectors.place_scope_root(user=user))
+    street = street_of(place_selectors.place_scope_root(user=user))
     from .tasks import model_train_run
 
     try:
