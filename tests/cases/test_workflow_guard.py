@@ -1,8 +1,10 @@
 """The workflow guard `allowed`, case by case: each refusal with its own reason, and the exact tier boundary
 (found by mutation testing, bench/bench_mutation.py). No database: the guard reads only the case's fields."""
+from datetime import UTC, datetime
+
 from weizhili.accounts.models import Role, User
 from weizhili.cases.models import Case, Status, Tier
-from weizhili.cases.workflow import RESIDENT, SYSTEM, TABLE, actions_for, allowed
+from weizhili.cases.workflow import RESIDENT, ROLE_TIER, SYSTEM, TABLE, actions_for, allowed
 
 
 def _user(role, pk=1) -> User:
@@ -74,3 +76,22 @@ def test_actions_offered_are_the_allowed_ones_without_the_sweep_s_card():
     assert {"report", "contact", "escalate", "note"} <= offered
     assert "card" not in {t.action for t in actions_for(cadre, _case(Status.HANDLING))}
     assert actions_for(SYSTEM, case) == [] and actions_for(RESIDENT, case) == []
+
+
+def test_an_action_done_once_per_round_is_refused_and_not_offered_again():
+    cadre = _user(Role.STREET_CADRE, pk=7)
+    case = _case(Status.HANDLING)
+    assert allowed(cadre, case, "contact") == (True, "")
+    case.contacted_at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    assert allowed(cadre, case, "contact") == (False, "本轮已执行过“已联系居民”")
+    case.assignee_id = 7  # not even for the case's own handler
+    assert allowed(cadre, case, "contact") == (False, "本轮已执行过“已联系居民”")
+    assert "contact" not in {t.action for t in actions_for(cadre, case)}
+    assert "report" in {t.action for t in actions_for(cadre, case)}  # the round goes on
+
+
+def test_every_role_of_a_tier_bound_transition_has_a_tier():
+    # the guard's default tier (compound) is thus never used for a person; the sweep and the resident return earlier
+    for transition in TABLE.values():
+        if transition.tier_bound:
+            assert transition.roles - {SYSTEM, RESIDENT} <= ROLE_TIER.keys(), transition.action
