@@ -56,6 +56,7 @@ def test_street_cadre_browses_the_place_tree(page, live_server, demo):
 
     page.click("a:text-is('君临天下小区')")
     page.wait_for_selector("h1:has-text('君临天下小区')")
+    page.wait_for_load_state()  # the h1 is parsed before the rest of the page: count only a whole document
     assert page.locator("text=君临天下院落党支部").count() >= 1
     assert page.locator("text=君临天下花园").count() == 1  # an alias
     page.wait_for_function("() => window.weizhiliMaps && window.weizhiliMaps['map'].layer.getLayers().length === 1")
@@ -123,6 +124,7 @@ def test_auditor_reads_the_audit_log_and_nothing_else(page, live_server, demo):
     assert page.locator("nav >> text=区划").count() == 0
     page.click("text=查看审计日志")
     page.wait_for_selector("#result_list")
+    page.wait_for_load_state()
     assert page.locator("#result_list tbody tr").count() >= 1
     shot(page, "audit-log")
     assert page.goto(f"{base}/places/").status == 404

@@ -29,6 +29,7 @@ def test_community_worker_works_the_queue_and_reads_the_figures(page, live_serve
     case = Case.objects.filter(community__name="龙泉社区", status="closed").order_by("-closed_at").first()
     page.goto(f"{base}/cases/{case.pk}/")
     page.wait_for_selector("#timeline li")
+    page.wait_for_load_state()
     assert page.locator("#timeline li").count() == case.events.count()
     shot(page, "case-detail")
     # the public summary is the only text about the case the public pages show
