@@ -84,7 +84,7 @@ _ROLE_WORDS = {workflow.SYSTEM: gettext_lazy("系统"), workflow.RESIDENT: gette
 
 # --- the street's public place tree ---------------------------------------------------------------------
 def _streets():
-    return Place.objects.filter(depth=1, kind=PlaceKind.STREET)
+    return Place.objects.filter(depth=KIND_DEPTH[PlaceKind.STREET], kind=PlaceKind.STREET)
 
 
 def _street_of(node: Place) -> Place | None:
@@ -245,9 +245,9 @@ def _grid_scope(user, street: Place) -> Place | None:
     """The area a grid worker reports in: their scope node, cut at the compound (a building leader reports for
     their compound); None (the whole street) for street-level users and superusers."""
     node = None if user.is_superuser else user.place
-    if node is None or node.depth <= 1:
+    if node is None or node.depth <= KIND_DEPTH[PlaceKind.STREET]:
         return None
-    if node.depth > 3:
+    if node.depth > KIND_DEPTH[PlaceKind.COMPOUND]:
         node = node.ancestor_of_kind(PlaceKind.COMPOUND) or node
     return node if node.path.startswith(street.path) else None
 
@@ -339,8 +339,9 @@ def _report_page(request, *, street, grid, categories, form, scope=None, similar
 
     groups = []
     if step == 1:
-        compounds = [c for c in Place.objects.filter(path__startswith=street.path, depth=3, kind=PlaceKind.COMPOUND)
-                     .order_by("sort_key", "path") if _in_scope(c, scope)]
+        in_street = Place.objects.filter(path__startswith=street.path, depth=KIND_DEPTH[PlaceKind.COMPOUND],
+                                         kind=PlaceKind.COMPOUND).order_by("sort_key", "path")
+        compounds = [c for c in in_street if _in_scope(c, scope)]
         groups = [(c, [x for x in compounds if x.path.startswith(c.path)]) for c in communities]
 
     category_rows = []
@@ -362,9 +363,9 @@ def _report_page(request, *, street, grid, categories, form, scope=None, similar
         "groups": groups, "communities": communities, "community": community, "compound": compound,
         "compounds": [c for c in _children(community, PlaceKind.COMPOUND) if _in_scope(c, scope)]
         if community else [],
-        "community_open": scope is None or scope.depth <= 2,  # may the report stay at community level?
+        "community_open": scope is None or scope.depth <= KIND_DEPTH[PlaceKind.COMMUNITY],  # may the report stay at community level?
         # a compound-level worker: report.js offers only these when it reloads a community's compounds
-        "allowed_compounds": scope.pk if scope is not None and scope.depth >= 3 else "",
+        "allowed_compounds": scope.pk if scope is not None and scope.depth >= KIND_DEPTH[PlaceKind.COMPOUND] else "",
         "buildings": _children(compound, PlaceKind.BUILDING) if compound else [],
         "categories": category_rows, "has_questions": any(row["questions"] for row in category_rows),
         "similar": similar_rows, "photos_dropped": bool(request.FILES.getlist("photos")) if posted else False,
